@@ -1,0 +1,101 @@
+package config
+
+import (
+	"encoding/json"
+
+	"github.com/portcullis/portcullis/internal/apidef"
+	"github.com/portcullis/portcullis/internal/ctxtemplate"
+	"github.com/portcullis/portcullis/internal/route"
+)
+
+// World is the compiled, immutable form of a configuration: every index the request path
+// needs is built once here. A World is never modified after Compile returns; a reload builds a
+// new one.
+type World struct {
+	Source    string // path of the main config file ("<embedded demo>" for the demo world)
+	AccountID string
+	Region    string
+	// APIs by rest API id.
+	APIs map[string]*RestAPI
+	// APIList in config order.
+	APIList []*RestAPI
+	// Domains by lower-case domain name (later issues).
+	Domains map[string]*DomainName
+	// TrustForwardedFor: take the client IP from X-Forwarded-For.
+	TrustForwardedFor bool
+	// ErrorMessageStyle is "seed" (default) or "current" (DESIGN.md §3).
+	ErrorMessageStyle string
+	// Raw is the decoded configuration, for sections that later issues compile
+	// (apiKeys, usagePlans, iam, lambda, wafv2, vpcEndpoints).
+	Raw *Config
+	// LambdaEndpoint is lambda.endpoint; LambdaFunctions maps a function ARN to its own endpoint.
+	LambdaEndpoint  string
+	LambdaFunctions map[string]string
+}
+
+// RestAPI is one compiled REST API.
+type RestAPI struct {
+	ID   string
+	Name string
+	// Current is the API's current definition (what a new deployment would snapshot).
+	Current *Deployment
+	// Deployments by id (config `deployments`); stages without deploymentId use Current.
+	Deployments map[string]*Deployment
+	// Stages by stage name.
+	Stages map[string]*Stage
+	// StageList in config order.
+	StageList []*Stage
+	// Policy is the effective resource policy (config `policy` overrides the definition's
+	// x-amazon-apigateway-policy); nil when none.
+	Policy json.RawMessage
+	// DisableExecuteAPIEndpoint: config value, else the definition's endpoint configuration.
+	DisableExecuteAPIEndpoint bool
+	// EndpointTypes (REGIONAL, EDGE, PRIVATE) and VPC endpoint ids.
+	EndpointTypes  []string
+	VpcEndpointIDs []string
+	// APIKeySource: HEADER (default) or AUTHORIZER.
+	APIKeySource string
+}
+
+// Deployment is one compiled definition snapshot.
+type Deployment struct {
+	ID     string // "" for the current definition
+	Def    *apidef.API
+	Router *route.Router
+}
+
+// Stage is one compiled stage.
+type Stage struct {
+	Name       string
+	API        *RestAPI
+	Deployment *Deployment
+	// DeploymentID as written in the config ("" when the stage serves the current definition).
+	DeploymentID   string
+	Variables      map[string]string
+	WebACLArn      string
+	MethodSettings map[string]*MethodSetting // key "*/*" or "/pets/GET" as in the config
+	// AccessLog is nil when access logging is off.
+	AccessLog *AccessLog
+}
+
+// MethodSetting is one stage method setting (botocore MethodSetting).
+type MethodSetting struct {
+	ThrottlingRateLimit  *float64
+	ThrottlingBurstLimit *int
+	LoggingLevel         string // OFF, ERROR, INFO
+	DataTraceEnabled     bool
+	MetricsEnabled       bool
+}
+
+// AccessLog is a stage's compiled access-log setting.
+type AccessLog struct {
+	Format         *ctxtemplate.Template
+	DestinationArn string // "file:PATH" (resolved to an absolute path), "stdout", or an ARN (kept, not written)
+	// Path is the file to append to ("" for stdout).
+	Path string
+}
+
+// DomainName is a compiled custom domain (filled in by a later issue).
+type DomainName struct {
+	Name string
+}
