@@ -73,9 +73,21 @@ type Stage struct {
 	DeploymentID   string
 	Variables      map[string]string
 	WebACLArn      string
-	MethodSettings map[string]*MethodSetting // key "*/*" or "/pets/GET" as in the config
+	MethodSettings map[string]*MethodSetting // key "*/*" or "/pets/GET" (root: "/GET"), see Setting
 	// AccessLog is nil when access logging is off.
-	AccessLog *AccessLog
+	AccessLog      *AccessLog
+	Description    string
+	TracingEnabled bool
+}
+
+// Setting returns the method setting for a resource path ("/pets/{petId}") and verb: the
+// "/resource/path/VERB" entry if the stage has one, else the stage-wide "*/*" entry, else nil.
+// Keys are normalised at compile time (the root resource is "/GET").
+func (s *Stage) Setting(resourcePath, method string) *MethodSetting {
+	if ms, ok := s.MethodSettings[methodKey(resourcePath, method)]; ok {
+		return ms
+	}
+	return s.MethodSettings["*/*"]
 }
 
 // MethodSetting is one stage method setting (botocore MethodSetting).
@@ -85,6 +97,8 @@ type MethodSetting struct {
 	LoggingLevel         string // OFF, ERROR, INFO
 	DataTraceEnabled     bool
 	MetricsEnabled       bool
+	CachingEnabled       bool
+	CacheTTLInSeconds    *int
 }
 
 // AccessLog is a stage's compiled access-log setting.

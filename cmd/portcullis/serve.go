@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/portcullis/portcullis/internal/admin"
+	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/demo"
+	"github.com/portcullis/portcullis/internal/gateway"
+	"github.com/portcullis/portcullis/internal/metrics"
+	"github.com/portcullis/portcullis/internal/store"
+)
+
+type serveFlags struct {
+	config, listen, tlsListen, admin, data, redis, demoBackend string
+	debug, allowRemoteAdmin                                    bool
+	decisionsMax                                               int
+	decisionsMaxAge                                            time.Duration
+	shutdownTimeout                                            time.Duration
+}
+
+func newServe() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the gateway (with no --config: the embedded demo world)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return serve(ctx, f, cmd.OutOrStdout(), cmd.ErrOrStderr(), nil)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "portcullis.yaml (YAML or JSON); default: the embedded demo world")
+	fl.StringVar(&f.listen, "listen", "127.0.0.1:4570", "plain HTTP data-plane address")
+	fl.StringVar(&f.tlsListen, "tls-listen", "127.0.0.1:4571", "TLS data-plane address (custom domains; used only when a domain has a certificate)")
+	fl.StringVar(&f.admin, "admin", "127.0.0.1:4572", "admin API address (loopback only unless --allow-remote-admin)")
+	fl.StringVar(&f.data, "data", defaultDataDir(), "state directory (decision records, execution logs)")
+	fl.StringVar(&f.redis, "redis", "", "redis://… URL for shared state across instances")
+	fl.StringVar(&f.demoBackend, "demo-backend", demo.BackendAddr, "with the demo world: where to run its HTTP backend (\"\" = don't)")
+	fl.BoolVar(&f.debug, "debug", false, "add X-Portcullis-Cause/-Reason headers to gateway responses (never in production)")
+	fl.BoolVar(&f.allowRemoteAdmin, "allow-remote-admin", false, "allow a non-loopback --admin address")
+	fl.IntVar(&f.decisionsMax, "decisions-max", 100000, "decision records kept on disk")
+	fl.DurationVar(&f.decisionsMaxAge, "decisions-max-age", 7*24*time.Hour, "age after which decision records are pruned")
+	fl.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long SIGTERM waits for in-flight requests")
+	return cmd
+}
+
+// defaultDataDir is the per-user state directory.
+func defaultDataDir() string {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "portcullis")
+	}
+	if h, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(h, ".local", "state", "portcullis")
+	}
+	return filepath.Join(os.TempDir(), "portcullis")
+}
+
+// loadWorld loads the configured world or the demo world.
+func loadWorld(path, dataDir, demoBackend string) (*config.World, error) {
+	if path == "" {
+		return demo.Load(dataDir, demoBackend)
+	}
+	return config.Load(path)
+}
+
+// serve runs until ctx is done. ready, when not nil, receives the bound addresses (tests).
+func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready chan<- map[string]string) error {
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if f.redis != "" {
+		return usageErr("--redis: shared state through Redis is not available in this version")
+	}
+	if err := admin.ListenLoopbackCheck(f.admin); err != nil && !f.allowRemoteAdmin {
+		return usageErr("--admin %s: %v (pass --allow-remote-admin to override)", f.admin, err)
+	}
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return usageErr("--data %s: %v", f.data, err)
+	}
+	var servers []srv
+	listen := func(name, addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return usageErr("%s %s: %v", name, addr, err)
+		}
+		servers = append(servers, srv{name, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}, ln})
+		return nil
+	}
+	closeAll := func() {
+		for _, s := range servers {
+			_ = s.ln.Close()
+		}
+	}
+	defer closeAll()
+	backendAddr := ""
+	if f.config == "" && f.demoBackend != "" {
+		if err := listen("--demo-backend", f.demoBackend, demo.Backend()); err != nil {
+			return err
+		}
+		backendAddr = servers[0].ln.Addr().String()
+	}
+	world, err := loadWorld(f.config, f.data, backendAddr)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+
+	db, err := store.OpenSQLite(filepath.Join(f.data, "decisions.db"), store.SQLiteOptions{MaxRecords: f.decisionsMax, MaxAge: f.decisionsMaxAge})
+	if err != nil {
+		return usageErr("--data %s: %v", f.data, err)
+	}
+	decisions := store.NewTiered(store.NewMemory(10000), db)
+	defer decisions.Close()
+	m := metrics.New()
+
+	gw := gateway.New(world, gateway.Options{
+		Decisions: decisions,
+		Metrics:   m,
+		DataDir:   f.data,
+		Debug:     f.debug,
+		Logger:    logger,
+	})
+	defer gw.Close()
+
+	var reloadMu sync.Mutex
+	reload := func() (string, error) {
+		reloadMu.Lock()
+		defer reloadMu.Unlock()
+		w, err := loadWorld(f.config, f.data, backendAddr)
+		m.Reload(err == nil)
+		if err != nil {
+			logger.Error("reload rejected; the previous config keeps serving", "err", err)
+			return "", err
+		}
+		gw.Swap(w)
+		gw.ReopenLogs()
+		logger.Info("config reloaded", "source", w.Source)
+		return w.Source, nil
+	}
+
+	if err := listen("--listen", f.listen, gw.Handler("default")); err != nil {
+		return err
+	}
+	if err := listen("--admin", f.admin, admin.Handler(admin.Options{Decisions: decisions, Metrics: m, Reload: reload, Version: version})); err != nil {
+		return err
+	}
+
+	errc := make(chan error, len(servers))
+	addrs := map[string]string{}
+	for _, s := range servers {
+		addrs[s.name] = s.ln.Addr().String()
+		go func(s srv) {
+			if err := s.s.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", s.name, err)
+			}
+		}(s)
+	}
+	banner(stdout, world, addrs, f)
+	if ready != nil {
+		ready <- addrs
+	}
+
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-hup:
+			_, _ = reload()
+		case err := <-errc:
+			shutdown(servers, f.shutdownTimeout)
+			return err
+		case <-ctx.Done():
+			logger.Info("shutting down; draining in-flight requests", "timeout", f.shutdownTimeout)
+			shutdown(servers, f.shutdownTimeout)
+			return nil
+		}
+	}
+}
+
+// srv is one listening HTTP server.
+type srv struct {
+	name string
+	s    *http.Server
+	ln   net.Listener
+}
+
+// shutdown stops every server, letting in-flight requests finish within timeout.
+func shutdown(servers []srv, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, s := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = s.s.Shutdown(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+const version = "0.1.0"
+
+func banner(w io.Writer, world *config.World, addrs map[string]string, f serveFlags) {
+	fmt.Fprintf(w, "portcullis %s serving %s\n", version, world.Source)
+	fmt.Fprintf(w, "  data plane  http://%s\n", addrs["--listen"])
+	fmt.Fprintf(w, "  admin API   http://%s  (decisions, /metrics, POST /reload)\n", addrs["--admin"])
+	_, port, _ := net.SplitHostPort(addrs["--listen"])
+	for _, api := range world.APIList {
+		for _, st := range api.StageList {
+			fmt.Fprintf(w, "  API %s stage %-8s http://%s.execute-api.localhost:%s/%s/\n", api.ID, st.Name, api.ID, port, st.Name)
+		}
+	}
+	if f.config == "" {
+		fmt.Fprintf(w, "Try: curl -i http://%s.execute-api.localhost:%s/prod/pets\n", demo.APIID, port)
+		fmt.Fprintf(w, "     curl -i http://%s.execute-api.localhost:%s/prod/nope   then: portcullis explain <x-amzn-RequestId>\n", demo.APIID, port)
+	}
+}

@@ -1,0 +1,367 @@
+package cause
+
+// The execute-api resource ARN placeholder used in remedies.
+const deployCmd = "aws apigateway create-deployment --rest-api-id API_ID --stage-name STAGE"
+
+var catalogue = []Entry{
+	// --- the 17 rows of the seed table, in its order ---
+	{
+		ID: AuthorizerExplicitDeny, SeedRow: 1, Title: "Access denied", Step: "authorization",
+		ResponseType: "ACCESS_DENIED", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:        "User is not authorized to access this resource with an explicit deny",
+		MessageCurrent: "User is not authorized to access this resource with an explicit deny in an identity-based policy",
+		RootCause:      "The caller isn't authorized to access an API that's using an API Gateway Lambda authorizer: the policy the authorizer returned has a Deny statement that matches the method ARN.",
+		Remedies: []string{
+			"Look at the policy the authorizer returned for this token (the decision record shows it, and whether it came from the authorizer cache).",
+			"Make the authorizer return Allow for this method ARN (arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/VERB/PATH), or use a wildcard resource such as arn:aws:execute-api:REGION:ACCOUNT:API_ID/*/* when results are cached.",
+		},
+	},
+	{
+		ID: PolicyExplicitDeny, SeedRow: 2, Title: "Access denied", Step: "authorization",
+		ResponseType: "ACCESS_DENIED", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:        "User: {principal} is not authorized to perform: execute-api:Invoke on resource: {arn} with an explicit deny",
+		MessageCurrent: "User: {principal} is not authorized to perform: execute-api:Invoke on resource: {arn} with an explicit deny in a resource-based policy",
+		RootCause:      "The caller isn't authorized to access an API that's using IAM authorization, or the API has an attached resource policy that explicitly denies access to the caller.",
+		Remedies: []string{
+			"Find the Deny statement that matched (the decision record names it) in the API's resource policy: aws apigateway get-rest-api --rest-api-id API_ID --query policy.",
+			"Or in the caller's IAM policies: aws iam simulate-principal-policy --policy-source-arn CALLER_ARN --action-names execute-api:Invoke --resource-arns RESOURCE_ARN.",
+			"After changing a resource policy, deploy the API again: " + deployCmd + ".",
+		},
+	},
+	{
+		ID: PolicyNoAllow, SeedRow: 3, Title: "Access denied", Step: "authorization",
+		ResponseType: "ACCESS_DENIED", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:   "User: {principal} is not authorized to perform: execute-api:Invoke on resource: {arn}",
+		RootCause: "The caller isn't authorized to access an API that's using IAM authorization, or the API has an attached resource policy that doesn't explicitly allow the caller to invoke the API.",
+		Remedies: []string{
+			"Add an Allow statement for execute-api:Invoke on this resource ARN to the resource policy (or to the caller's IAM policy for same-account callers), then deploy: " + deployCmd + ".",
+			"For cross-account callers both the IAM policy and the resource policy must allow.",
+		},
+	},
+	{
+		ID: InvalidSecurityToken, SeedRow: 4, Title: "Access denied", Step: "authentication",
+		ResponseType: "INVALID_SIGNATURE", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:   "The security token included in the request is invalid.",
+		RootCause: "The caller used IAM keys that aren't valid to access an API that's using IAM authorization (unknown or inactive access key, or a wrong or expired session token).",
+		Remedies: []string{
+			"Check which credentials the client signs with: aws sts get-caller-identity.",
+			"For temporary credentials send X-Amz-Security-Token with the session token that belongs to the access key, and refresh expired credentials.",
+		},
+	},
+	{
+		ID: MissingAuthenticationToken, SeedRow: 5, Title: "Missing authentication token", Step: "authentication",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "MissingAuthenticationTokenException",
+		Message:   "Missing Authentication Token",
+		RootCause: "An authentication token wasn't found in the request: the method uses AWS_IAM authorization and the request isn't signed with SigV4.",
+		Remedies: []string{
+			"Sign the request with SigV4 for service execute-api (for example curl --aws-sigv4 \"aws:amz:REGION:execute-api\" --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\").",
+			"Or, if the method should be public, set its authorizationType to NONE and deploy the API again.",
+		},
+	},
+	{
+		ID: SignatureExpired, SeedRow: 6, Title: "Authentication token expired", Step: "authentication",
+		ResponseType: "EXPIRED_TOKEN", Customizable: true, Status: 403, ErrorType: "InvalidSignatureException",
+		Message:   "Signature expired: {signed} is now earlier than {earliest} ({now} - 5 min.)",
+		RootCause: "The authentication token in the request has expired: the X-Amz-Date of the signature is more than 5 minutes away from the gateway's clock, or a presigned URL is past X-Amz-Expires.",
+		Remedies: []string{
+			"Sign each request just before sending it; don't reuse signed requests.",
+			"Synchronise the client's clock (NTP); the allowed skew is 5 minutes either way.",
+		},
+	},
+	{
+		ID: InvalidAPIKey, SeedRow: 7, Title: "API key isn't valid", Step: "api-key",
+		ResponseType: "INVALID_API_KEY", Customizable: true, Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		ExecLog:   []string{"Invalid API Key identifier specified"},
+		RootCause: "The caller used an API key that's not valid for a method that requires an API key.",
+		Remedies: []string{
+			"Send the key's value (not its id) in the x-api-key header: aws apigateway get-api-key --api-key KEY_ID --include-value.",
+		},
+	},
+	{
+		ID: SignatureMismatch, SeedRow: 8, Title: "Signature isn't valid", Step: "authentication",
+		ResponseType: "INVALID_SIGNATURE", Customizable: true, Status: 403, ErrorType: "InvalidSignatureException",
+		Message:        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.",
+		MessageCurrent: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
+		RootCause:      "The signature in the request doesn't match the one the gateway calculates for an API that's using IAM authorization.",
+		Remedies: []string{
+			"Compare the canonical request and string-to-sign in the error message with the ones your client computed: region, service execute-api, the signed headers (host must be signed), the path encoding and the query string order.",
+			"Check the secret access key that belongs to the access key id.",
+		},
+	},
+	{
+		ID: WAFBlocked, SeedRow: 9, Title: "AWS WAF filtered", Step: "waf",
+		ResponseType: "WAF_FILTERED", Customizable: true, Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The request is blocked by web application firewall filtering when AWS WAF is activated in the API.",
+		Remedies: []string{
+			"Find the terminating rule in the WAF logs (the decision record names it): aws wafv2 get-web-acl --scope REGIONAL --name NAME --id ID.",
+			"Change the rule or add a scope-down/exception for this traffic.",
+		},
+	},
+	{
+		ID: RouteNotFound, SeedRow: 10, Title: "Resource path doesn't exist", Step: "route",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "MissingAuthenticationTokenException",
+		Message:   "Missing Authentication Token",
+		RootCause: "A request with no \"Authorization\" header is sent to an API resource path (or method) that doesn't exist.",
+		Remedies: []string{
+			"Check the path and method against the API's resources: aws apigateway get-resources --rest-api-id API_ID.",
+			"Make sure the stage is deployed with the latest definition: " + deployCmd + ".",
+		},
+	},
+	{
+		ID: RouteNotFoundWithAuthorization, SeedRow: 11, Title: "Resource path doesn't exist", Step: "route",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "IncompleteSignatureException",
+		Message:   "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization={authorization}",
+		RootCause: "A request with an \"Authorization\" header is sent to an API resource path that doesn't exist; API Gateway then tries to parse the header as a SigV4 signature.",
+		Remedies: []string{
+			"Check the path and method against the API's resources: aws apigateway get-resources --rest-api-id API_ID.",
+			"Make sure the stage is deployed with the latest definition: " + deployCmd + ".",
+		},
+	},
+	{
+		ID: PrivateAPIWrongEndpoint, SeedRow: 12, Title: "Invoking a private API using public DNS names incorrectly", Step: "endpoint",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "A private API is invoked from within a VPC using public DNS names incorrectly, for example without a \"Host\" or \"x-apigw-api-id\" header that names the API.",
+		Remedies: []string{
+			"Call https://{vpce-dns-name}/STAGE with -H 'Host: API_ID.execute-api.REGION.amazonaws.com' or -H 'x-apigw-api-id: API_ID', or use the Route 53 alias https://API_ID-VPCE_ID.execute-api.REGION.amazonaws.com.",
+		},
+	},
+	{
+		ID: DefaultEndpointDisabled, SeedRow: 13, Title: "Invoking a REST API that has a custom domain name using the default execute-api endpoint", Step: "endpoint",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The caller uses the default execute-api endpoint to invoke a REST API after the default endpoint was deactivated (disableExecuteApiEndpoint).",
+		Remedies: []string{
+			"Call the API through its custom domain name instead.",
+			"Or turn the default endpoint back on: aws apigateway update-rest-api --rest-api-id API_ID --patch-operations op=replace,path=/disableExecuteApiEndpoint,value=false, then deploy.",
+		},
+	},
+	{
+		ID: MTLSCertificateRejected, SeedRow: 14, Title: "Invoking a custom domain name that requires mutual TLS with a client certificate that's not valid", Step: "tls",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		ExecLog:   []string{"Access denied. Reason: {reason}"},
+		RootCause: "The client certificate presented in the API request isn't issued by the custom domain name's truststore, or it isn't valid.",
+		Remedies: []string{
+			"Send a client certificate whose chain ends in a CA of the truststore (curl --cert client.crt --key client.key).",
+			"Check the truststore warnings: aws apigateway get-domain-name --domain-name DOMAIN --query mutualTlsAuthentication.",
+		},
+	},
+	{
+		ID: CustomDomainNoMapping, SeedRow: 15, Title: "Invoking a custom domain name without a base path mapping", Step: "endpoint",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The caller invokes a custom domain without a base path being mapped to an API.",
+		Remedies: []string{
+			"List the mappings: aws apigateway get-base-path-mappings --domain-name DOMAIN; add one for this path or a (none) mapping.",
+		},
+	},
+	{
+		ID: CustomDomainStageInPath, SeedRow: 16, Title: "Invoking an API with custom domain enabled when the domain URL includes the stage", Step: "route",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "MissingAuthenticationTokenException",
+		Message:   "Missing Authentication Token",
+		RootCause: "An API mapping specifies an API, a stage, and optionally a path; when an API's stage is mapped to a custom domain, the stage must not be included in the URL.",
+		Remedies: []string{
+			"Drop the stage from the path: call https://DOMAIN/BASE_PATH/RESOURCE instead of https://DOMAIN/BASE_PATH/STAGE/RESOURCE.",
+		},
+	},
+	{
+		ID: StageNotFound, SeedRow: 17, Title: "Stage in request URL is not valid", Step: "endpoint",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The caller's request URL includes a stage that doesn't exist (or the API id is unknown).",
+		Remedies: []string{
+			"Verify that the stage exists and the spelling of the request URL: aws apigateway get-stages --rest-api-id API_ID.",
+			"The first path segment after the host is the stage: https://API_ID.execute-api.REGION.amazonaws.com/STAGE/RESOURCE.",
+		},
+	},
+
+	// --- beyond the seed table ---
+	{
+		ID: AuthorizerNoAllow, Title: "Lambda authorizer policy has no matching Allow", Step: "authorization",
+		ResponseType: "ACCESS_DENIED", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:   "User is not authorized to access this resource",
+		RootCause: "The authorizer's policy has no Allow statement that matches this method ARN (implicit deny), often because a policy cached for another method is reused.",
+		Remedies: []string{
+			"Return a policy whose Resource covers every method the token may call (e.g. arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/*), or set authorizerResultTtlInSeconds to 0 to disable caching.",
+		},
+	},
+	{
+		ID: AuthorizerIdentityMissing, Title: "Authorizer identity source missing", Step: "authentication",
+		ResponseType: "UNAUTHORIZED", Customizable: true, Status: 401, ErrorType: "UnauthorizedException",
+		Message:   "Unauthorized",
+		RootCause: "An identity source of the Lambda authorizer (a header, query string, stage variable or context value) is missing or empty, or the token fails the identityValidationExpression, so API Gateway answers 401 without calling the function.",
+		Remedies: []string{
+			"Send the header or query parameter named in the authorizer's identitySource: aws apigateway get-authorizer --rest-api-id API_ID --authorizer-id ID.",
+		},
+	},
+	{
+		ID: AuthorizerUnauthorized, Title: "Authorizer returned Unauthorized", Step: "authentication",
+		ResponseType: "UNAUTHORIZED", Customizable: true, Status: 401, ErrorType: "UnauthorizedException",
+		Message:   "Unauthorized",
+		RootCause: "The Lambda authorizer failed with exactly the error \"Unauthorized\".",
+		Remedies:  []string{"Check the token the client sends; the authorizer rejected it."},
+	},
+	{
+		ID: AuthorizerError, Title: "Authorizer failed", Step: "authentication",
+		ResponseType: "AUTHORIZER_CONFIGURATION_ERROR", Customizable: true, Status: 500, ErrorType: "AuthorizerConfigurationException",
+		NullMessage: true,
+		ExecLog:     []string{"Execution failed due to configuration error: Authorizer error"},
+		RootCause:   "The Lambda authorizer could not be invoked, timed out, threw an error other than \"Unauthorized\", or returned an output API Gateway could not parse.",
+		Remedies: []string{
+			"Check the authorizer function's logs and its output (principalId and policyDocument are required; context values must be strings, numbers or booleans).",
+			"Check that API Gateway may invoke the function: aws lambda get-policy --function-name FUNCTION.",
+		},
+	},
+	{
+		ID: APIKeyMissing, Title: "API key missing", Step: "api-key",
+		ResponseType: "INVALID_API_KEY", Customizable: true, Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The method requires an API key and the request has no x-api-key header (or the authorizer returned no usageIdentifierKey when apiKeySource is AUTHORIZER).",
+		Remedies:  []string{"Send the key in the x-api-key header."},
+	},
+	{
+		ID: APIKeyDisabled, Title: "API key disabled", Step: "api-key",
+		ResponseType: "INVALID_API_KEY", Customizable: true, Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "The API key exists but is disabled.",
+		Remedies:  []string{"Enable it: aws apigateway update-api-key --api-key KEY_ID --patch-operations op=replace,path=/enabled,value=true."},
+	},
+	{
+		ID: APIKeyNotInUsagePlan, Title: "API key not in a usage plan for this stage", Step: "api-key",
+		ResponseType: "INVALID_API_KEY", Customizable: true, Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		ExecLog:   []string{"API Key {key} not authorized because method '{method}' requires API Key and API Key is not associated with a Usage Plan for API Stage {apiStage}: No Usage Plan found for key and API Stage"},
+		RootCause: "The API key is valid but not associated with a usage plan that includes this API stage.",
+		Remedies:  []string{"aws apigateway create-usage-plan-key --usage-plan-id PLAN_ID --key-id KEY_ID --key-type API_KEY, with a plan whose apiStages include API_ID:STAGE."},
+	},
+	{
+		ID: Throttled, Title: "Throttled", Step: "throttle",
+		ResponseType: "THROTTLED", Customizable: true, Status: 429, ErrorType: "TooManyRequestsException",
+		Message:   "Too Many Requests",
+		ExecLog:   []string{"Key throttle limit exceeded for RestApi {api}, Stage {stage}, Resource {resource}, HttpMethod {method}. Limit: {limit} Burst: {burst}"},
+		RootCause: "A usage plan, method, stage or account throttle limit was exceeded.",
+		Remedies:  []string{"Retry with exponential backoff, or raise the limit that applied (the decision record names it)."},
+	},
+	{
+		ID: QuotaExceeded, Title: "Quota exceeded", Step: "throttle",
+		ResponseType: "QUOTA_EXCEEDED", Customizable: true, Status: 429, ErrorType: "LimitExceededException",
+		Message:   "Limit Exceeded",
+		RootCause: "The API key used up its usage plan quota for the current period.",
+		Remedies:  []string{"Wait for the next period, or raise the quota: aws apigateway update-usage-plan --usage-plan-id PLAN_ID --patch-operations op=replace,path=/quota/limit,value=N."},
+	},
+	{
+		ID: RequestTooLarge, Title: "Request too large", Step: "request",
+		ResponseType: "REQUEST_TOO_LARGE", Status: 413,
+		Message:   "HTTP content length exceeded 10485760 bytes.",
+		RootCause: "The request body is larger than API Gateway's 10 MB payload limit.",
+		Remedies:  []string{"Upload large payloads to S3 (for example with a presigned URL) and pass a reference."},
+	},
+	{
+		ID: IntegrationTimeout, Title: "Integration timed out", Step: "integration",
+		ResponseType: "INTEGRATION_TIMEOUT", Customizable: true, Status: 504, ErrorType: "InternalServerErrorException",
+		Message:   "Endpoint request timed out",
+		ExecLog:   []string{"Execution failed due to a timeout error"},
+		RootCause: "The integration did not answer within timeoutInMillis (29 seconds by default).",
+		Remedies:  []string{"Make the backend faster, or raise timeoutInMillis on the integration (above 29 s needs a quota increase on Regional and private APIs)."},
+	},
+	{
+		ID: IntegrationFailure, Title: "Integration failed", Step: "integration",
+		ResponseType: "INTEGRATION_FAILURE", Customizable: true, Status: 504, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		ExecLog:   []string{"Execution failed due to configuration error: Network error communicating with endpoint"},
+		RootCause: "The gateway could not reach the HTTP backend (connection refused, DNS failure, TLS error).",
+		Remedies:  []string{"Check the integration URI (after stage variables are substituted) and that the backend is up: aws apigateway get-integration --rest-api-id API_ID --resource-id RES_ID --http-method VERB."},
+	},
+	{
+		ID: LambdaMalformedResponse, Title: "Malformed Lambda proxy response", Step: "integration",
+		ResponseType: "API_CONFIGURATION_ERROR", Customizable: true, Status: 502, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		ExecLog:   []string{"Execution failed due to configuration error: Malformed Lambda proxy response"},
+		RootCause: "The Lambda function's result is not a valid proxy response (an object with an integer statusCode, string body, and headers).",
+		Remedies:  []string{"Return {\"statusCode\": 200, \"headers\": {...}, \"body\": \"...\"} with body as a string (JSON.stringify it)."},
+	},
+	{
+		ID: LambdaFunctionError, Title: "Lambda function error", Step: "integration",
+		ResponseType: "API_CONFIGURATION_ERROR", Customizable: true, Status: 502, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		ExecLog:   []string{"Lambda execution failed with status 200 due to customer function error: {error}. Lambda request id: {lambdaRequestId}"},
+		RootCause: "The Lambda function threw an error (X-Amz-Function-Error).",
+		Remedies:  []string{"Read the function's logs for the Lambda request id in the execution log."},
+	},
+	{
+		ID: LambdaInvokeFailed, Title: "Lambda invocation failed", Step: "integration",
+		ResponseType: "API_CONFIGURATION_ERROR", Customizable: true, Status: 500, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		ExecLog:   []string{"Execution failed due to configuration error: Invalid permissions on Lambda function"},
+		RootCause: "The Lambda Invoke API refused or failed the call (missing permission, function not found, throttled, or the endpoint is unreachable).",
+		Remedies: []string{
+			"Grant API Gateway permission: aws lambda add-permission --function-name FUNCTION --statement-id apigw --action lambda:InvokeFunction --principal apigateway.amazonaws.com --source-arn arn:aws:execute-api:REGION:ACCOUNT:API_ID/*/*.",
+			"Locally, check lambda.endpoint in the config points at a running Invoke API server (sam local start-lambda, aws-lambda-rie).",
+		},
+	},
+	{
+		ID: IntegrationConfigError, Title: "API configuration error", Step: "integration",
+		ResponseType: "API_CONFIGURATION_ERROR", Customizable: true, Status: 500, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		RootCause: "The method's integration is misconfigured: no integration, an invalid endpoint address, or no integration response matches and none is the default.",
+		Remedies:  []string{"Inspect the integration: aws apigateway get-integration --rest-api-id API_ID --resource-id RES_ID --http-method VERB."},
+	},
+	{
+		ID: PublicAPIViaPrivateDNS, Title: "Public API called through a VPC endpoint with private DNS", Step: "endpoint",
+		ResponseType: "DEFAULT_4XX", Status: 403, ErrorType: "ForbiddenException",
+		Message:   "Forbidden",
+		RootCause: "A Regional or edge-optimized API is invoked from a VPC whose execute-api interface endpoint has private DNS on; such endpoints route only to private APIs.",
+		Remedies:  []string{"Turn off private DNS on the endpoint, or call the API from outside the VPC, or make the API private."},
+	},
+	{
+		ID: VPCEPolicyDeny, Title: "VPC endpoint policy denies", Step: "vpce-policy",
+		ResponseType: "ACCESS_DENIED", Customizable: true, Status: 403, ErrorType: "AccessDeniedException",
+		Message:   "User: {principal} is not authorized to perform: execute-api:Invoke on resource: {arn}",
+		RootCause: "The VPC endpoint's policy does not allow this caller to invoke this API.",
+		Remedies:  []string{"Inspect the endpoint policy: aws ec2 describe-vpc-endpoints --vpc-endpoint-ids VPCE_ID --query 'VpcEndpoints[].PolicyDocument'."},
+	},
+	{
+		ID: ResourceNotDeployed, Title: "Resource exists but is not deployed to this stage", Step: "route",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "MissingAuthenticationTokenException",
+		Message:   "Missing Authentication Token",
+		RootCause: "The resource and method exist in the API's current definition but not in the deployment this stage serves.",
+		Remedies:  []string{"Redeploy the stage: " + deployCmd + "."},
+	},
+	{
+		ID: Backend403, Title: "The integration answered 403", Step: "integration",
+		Status:    403,
+		RootCause: "The 403 came from the backend integration, not from API Gateway (no x-amzn-ErrorType header).",
+		Remedies:  []string{"Look at the backend's own logs and authorization; API Gateway passed its response through."},
+	},
+	{
+		ID: BadRequestParameters, Title: "Request parameters failed validation", Step: "request",
+		ResponseType: "BAD_REQUEST_PARAMETERS", Customizable: true, Status: 400, ErrorType: "BadRequestException",
+		Message:   "Missing required request parameters: [{params}]",
+		RootCause: "A request validator with validateRequestParameters is on and a required parameter is missing.",
+		Remedies:  []string{"Send the parameters the method marks as required."},
+	},
+	{
+		ID: BadRequestBody, Title: "Request body failed validation", Step: "request",
+		ResponseType: "BAD_REQUEST_BODY", Customizable: true, Status: 400, ErrorType: "BadRequestException",
+		Message:   "Invalid request body",
+		RootCause: "A request validator with validateRequestBody is on and the body does not match the model.",
+		Remedies:  []string{"Fix the body to match the method's request model."},
+	},
+	{
+		ID: IncompleteSignature, Title: "Malformed SigV4 Authorization header", Step: "authentication",
+		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "IncompleteSignatureException",
+		Message:   "{detail}",
+		RootCause: "An Authorization header was sent to an AWS_IAM method but it is not a complete SigV4 signature.",
+		Remedies:  []string{"Sign with SigV4: Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=… and an X-Amz-Date header."},
+	},
+	{
+		ID: GatewayInternalError, Title: "Gateway internal error", Step: "gateway",
+		ResponseType: "DEFAULT_5XX", Status: 500, ErrorType: "InternalServerErrorException",
+		Message:   "Internal server error",
+		RootCause: "Portcullis itself failed while handling the request; it failed closed.",
+		Remedies:  []string{"Report it with the decision record of this request id."},
+	},
+}

@@ -1,0 +1,109 @@
+// Package demo embeds the demo world that `portcullis serve` runs with no --config, and the
+// small HTTP backend its HTTP_PROXY integrations call. Every catalogue cause the gateway can
+// produce so far is reproducible against it with one curl line (README).
+package demo
+
+import (
+	"embed"
+	"encoding/json"
+	"io"
+	"io/fs"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/internal/config"
+)
+
+//go:embed world
+var files embed.FS
+
+// APIID is the demo pets API.
+const APIID = "a1b2c3d4e5"
+
+// DisabledAPIID is the demo API whose default endpoint is disabled.
+const DisabledAPIID = "z9y8x7w6v5"
+
+// BackendAddr is where the demo stage variables point the HTTP integrations.
+const BackendAddr = "127.0.0.1:4575"
+
+// FS returns the demo world's files.
+func FS() fs.FS {
+	sub, err := fs.Sub(files, "world")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
+// Load compiles the demo world. baseDir is where relative file: log destinations would go;
+// backendAddr, when not "", replaces the "backend" stage variable of every stage (the demo
+// backend may listen elsewhere than BackendAddr). The world is not shared before Load returns.
+func Load(baseDir, backendAddr string) (*config.World, error) {
+	w, err := config.LoadFS(FS(), "portcullis.yaml", config.Options{BaseDir: baseDir})
+	if err != nil {
+		return nil, err
+	}
+	w.Source = "<embedded demo world>"
+	if backendAddr != "" {
+		for _, api := range w.APIList {
+			for _, st := range api.StageList {
+				if _, ok := st.Variables["backend"]; ok {
+					st.Variables["backend"] = backendAddr
+				}
+			}
+		}
+	}
+	return w, nil
+}
+
+// Backend is the demo HTTP backend:
+//
+//	GET /pets/{id}   a pet as JSON (404 for ids other than 1..3)
+//	ANY /echo/...    the request echoed back as JSON
+//	GET /slow        answers after 3 s (the integration times out after 1 s: 504)
+//	GET /forbidden   the backend's own 403 (passed through without x-amzn-ErrorType)
+func Backend() http.Handler {
+	mux := http.NewServeMux()
+	pets := map[string]string{"1": "dog", "2": "cat", "3": "fish"}
+	mux.HandleFunc("GET /pets/{id}", func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		t, ok := pets[id]
+		w.Header().Set("Content-Type", "application/json")
+		if !ok {
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":"no pet `+jsonEscape(id)+`"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{"id":`+id+`,"type":"`+t+`"}`)
+	})
+	mux.HandleFunc("/echo/", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		hdr := map[string]string{}
+		for k := range r.Header {
+			hdr[k] = strings.Join(r.Header.Values(k), ", ")
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"method": r.Method, "path": r.URL.Path, "query": r.URL.RawQuery, "headers": hdr, "body": string(body),
+		})
+	})
+	mux.HandleFunc("GET /slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(3 * time.Second):
+			_, _ = io.WriteString(w, `{"slow":true}`)
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("GET /forbidden", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, "backend says no\n")
+	})
+	return mux
+}
+
+func jsonEscape(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b[1 : len(b)-1])
+}

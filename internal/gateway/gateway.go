@@ -1,0 +1,234 @@
+// Package gateway is the data plane: it turns one HTTP request into one decision.Decision by
+// running the pipeline checks in AWS's order (DESIGN.md §2), invoking the integration when every
+// check passes, and rendering the decision as the HTTP response, the access log line, the
+// execution log, the stored decision record and the metrics. All of them come from the same
+// Decision value, so they cannot disagree.
+//
+// The compiled config (a *config.World) is swapped atomically on reload; each request loads it
+// once, so in-flight requests finish on the config they started with.
+package gateway
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/portcullis/portcullis/internal/cause"
+	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
+	routecheck "github.com/portcullis/portcullis/internal/check/route"
+	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/integration"
+	"github.com/portcullis/portcullis/internal/logs"
+	"github.com/portcullis/portcullis/internal/metrics"
+	"github.com/portcullis/portcullis/internal/pipeline"
+	"github.com/portcullis/portcullis/internal/store"
+)
+
+// MaxBody is API Gateway's payload limit (facts §10): 10 MB.
+const MaxBody = 10485760
+
+// Options configure a Gateway.
+type Options struct {
+	// Decisions receives every decision record (nil: not kept).
+	Decisions store.Decisions
+	// Metrics observes every decision (nil: none).
+	Metrics *metrics.Metrics
+	// DataDir holds execution logs ({DataDir}/logs/...); "" disables execution-log files.
+	DataDir string
+	// Debug adds X-Portcullis-Cause and X-Portcullis-Reason headers to gateway responses.
+	// Off by default: decision details never reach the client unless asked for.
+	Debug bool
+	// Logger receives the gateway's own operational messages.
+	Logger *slog.Logger
+	// Transport is used for HTTP integrations and Lambda invokes (nil: a default transport).
+	Transport http.RoundTripper
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+}
+
+// state is what one config generation needs at request time.
+type state struct {
+	world  *config.World
+	client *integration.Client
+}
+
+// Gateway serves the data plane.
+type Gateway struct {
+	opts   Options
+	cur    atomic.Pointer[state]
+	checks []pipeline.Check
+
+	sinkMu sync.Mutex
+	sinks  map[string]logs.Sink // access- and execution-log sinks by path ("" = stdout), kept across reloads
+}
+
+// New returns a gateway serving w.
+func New(w *config.World, o Options) *Gateway {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Transport == nil {
+		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+	}
+	g := &Gateway{
+		opts:  o,
+		sinks: map[string]logs.Sink{},
+		checks: []pipeline.Check{
+			sizeCheck{},
+			endpointcheck.Check{},
+			routecheck.Check{},
+		},
+	}
+	g.Swap(w)
+	return g
+}
+
+// Swap makes w the config for new requests.
+func (g *Gateway) Swap(w *config.World) {
+	g.cur.Store(&state{world: w, client: integration.NewClient(integration.Options{
+		Transport:       g.opts.Transport,
+		LambdaEndpoint:  w.LambdaEndpoint,
+		LambdaFunctions: w.LambdaFunctions,
+		Now:             g.opts.Now,
+	})})
+}
+
+// World returns the config new requests see.
+func (g *Gateway) World() *config.World { return g.cur.Load().world }
+
+// ReopenLogs reopens every log file (after log rotation).
+func (g *Gateway) ReopenLogs() {
+	g.sinkMu.Lock()
+	defer g.sinkMu.Unlock()
+	for path, s := range g.sinks {
+		if r, ok := s.(interface{ Reopen() error }); ok {
+			if err := r.Reopen(); err != nil {
+				g.opts.Logger.Error("reopening log file", "path", path, "err", err)
+			}
+		}
+	}
+}
+
+// Close closes the log sinks.
+func (g *Gateway) Close() error {
+	g.sinkMu.Lock()
+	defer g.sinkMu.Unlock()
+	var errs []error
+	for path, s := range g.sinks {
+		if path != "" {
+			errs = append(errs, s.Close())
+		}
+	}
+	g.sinks = map[string]logs.Sink{}
+	return errors.Join(errs...)
+}
+
+func (g *Gateway) sink(path string) (logs.Sink, error) {
+	g.sinkMu.Lock()
+	defer g.sinkMu.Unlock()
+	if s, ok := g.sinks[path]; ok {
+		return s, nil
+	}
+	var s logs.Sink
+	if path == "" {
+		s = logs.Stdout()
+	} else {
+		var err error
+		if s, err = logs.OpenFile(path); err != nil {
+			return nil, err
+		}
+	}
+	g.sinks[path] = s
+	return s, nil
+}
+
+// Handler returns the data-plane handler for one listener ("default", "tls", or a VPC
+// endpoint id).
+func (g *Gateway) Handler(listener string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.serve(w, r, listener)
+	})
+}
+
+// sizeCheck rejects bodies over 10 MB with the plain-text 413 (facts §1.1, §10).
+type sizeCheck struct{}
+
+func (sizeCheck) Name() string { return "request" }
+
+func (sizeCheck) Check(r *pipeline.Request) (pipeline.Result, error) {
+	if r.HTTP.ContentLength > MaxBody {
+		return pipeline.Deny(&decision.Denial{
+			Cause:    cause.RequestTooLarge,
+			Reason:   "the request body is larger than 10 MB",
+			Evidence: []string{"Content-Length: " + strconv.FormatInt(r.HTTP.ContentLength, 10)},
+		}), nil
+	}
+	return pipeline.Pass("Content-Length within 10485760 bytes"), nil
+}
+
+// requestID returns the client's x-amzn-RequestId when it is a UUID (AWS honours it, facts
+// §2.1), else a new one; replaced reports a non-UUID client value.
+func requestID(r *http.Request) (id string, replaced bool) {
+	if v := r.Header.Get("x-amzn-RequestId"); v != "" {
+		if u, err := uuid.Parse(v); err == nil && len(v) == 36 {
+			return u.String(), false
+		}
+		return uuid.NewString(), true
+	}
+	return uuid.NewString(), false
+}
+
+// extendedID returns an id shaped like AWS's x-amz-apigw-id ("N7SvJHWQDoEEXeA=").
+func extendedID() string {
+	var b [11]byte
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
+}
+
+// traceID returns an X-Ray trace id "Root=1-{8 hex epoch}-{24 hex}".
+func traceID(now time.Time) string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "Root=1-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:])
+}
+
+// sourceIP is the immediate TCP peer, or the first X-Forwarded-For address when the config
+// trusts it.
+func sourceIP(r *http.Request, trustXFF bool) string {
+	if trustXFF {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			first, _, _ := strings.Cut(xff, ",")
+			if ip := strings.TrimSpace(first); net.ParseIP(ip) != nil {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func hostOnly(h string) string {
+	if host, _, err := net.SplitHostPort(h); err == nil {
+		h = host
+	}
+	return strings.ToLower(strings.TrimSuffix(h, "."))
+}

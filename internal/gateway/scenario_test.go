@@ -1,0 +1,234 @@
+package gateway_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goccy/go-yaml"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/demo"
+	"github.com/portcullis/portcullis/internal/gateway"
+	"github.com/portcullis/portcullis/internal/lambdatest"
+	"github.com/portcullis/portcullis/internal/store"
+)
+
+// scenarioFile is one file of the shared golden corpus under testdata/scenarios: a world (the
+// demo or a config file) and requests with the exact response and decision each must produce.
+type scenarioFile struct {
+	World     string     `yaml:"world"` // "demo" or a config path relative to the scenario file
+	Scenarios []scenario `yaml:"scenarios"`
+}
+
+type scenario struct {
+	Name    string `yaml:"name"`
+	Request struct {
+		Method  string            `yaml:"method"`
+		Host    string            `yaml:"host"`
+		Path    string            `yaml:"path"`
+		Headers map[string]string `yaml:"headers"`
+		Body    string            `yaml:"body"`
+	} `yaml:"request"`
+	Expect struct {
+		Status int `yaml:"status"`
+		// Headers must match exactly; the value "*" means "present"; "" means "absent".
+		Headers      map[string]string `yaml:"headers"`
+		Body         *string           `yaml:"body"`
+		BodyContains []string          `yaml:"bodyContains"`
+		Cause        string            `yaml:"cause"`
+		Outcome      string            `yaml:"outcome"`
+		ResponseType string            `yaml:"responseType"`
+		ResourcePath string            `yaml:"resourcePath"`
+		Evidence     []string          `yaml:"evidenceContains"`
+		ExecLog      []string          `yaml:"execLogContains"`
+	} `yaml:"expect"`
+}
+
+// worldFor loads a scenario world and points its backends at servers started for the test.
+func worldFor(t *testing.T, dir, name string) *config.World {
+	t.Helper()
+	var w *config.World
+	var err error
+	if name == "demo" {
+		w, err = demo.Load(t.TempDir(), "")
+	} else {
+		w, err = config.Load(filepath.Join(dir, name))
+	}
+	if err != nil {
+		t.Fatalf("loading world %s: %v", name, err)
+	}
+	backend := httptest.NewServer(demo.Backend())
+	t.Cleanup(backend.Close)
+	addr := strings.TrimPrefix(backend.URL, "http://")
+	lam := lambdatest.New(lambdaFunctions())
+	t.Cleanup(lam.Close)
+	// Tests own this freshly compiled world until the gateway starts serving it.
+	w.LambdaEndpoint = lam.URL()
+	for _, api := range w.APIList {
+		for _, st := range api.StageList {
+			if _, ok := st.Variables["backend"]; ok {
+				st.Variables["backend"] = addr
+			}
+			if st.AccessLog != nil {
+				st.AccessLog = nil // access logs are tested in the logs package and the CLI test
+			}
+		}
+	}
+	return w
+}
+
+func TestScenarios(t *testing.T) {
+	files, err := filepath.Glob("../../testdata/scenarios/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenario files: %v", err)
+	}
+	total := 0
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sf scenarioFile
+		if err := yaml.UnmarshalWithOptions(data, &sf, yaml.DisallowUnknownField()); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			world := worldFor(t, filepath.Dir(file), sf.World)
+			mem := store.NewMemory(1000)
+			gw := gateway.New(world, gateway.Options{Decisions: mem})
+			srv := httptest.NewServer(gw.Handler("default"))
+			defer srv.Close()
+			for _, sc := range sf.Scenarios {
+				total++
+				t.Run(sc.Name, func(t *testing.T) { runScenario(t, srv, mem, sc) })
+			}
+		})
+	}
+	t.Logf("%d scenarios", total)
+}
+
+func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scenario) {
+	method := sc.Request.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	req, err := http.NewRequest(method, srv.URL+sc.Request.Path, strings.NewReader(sc.Request.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = sc.Request.Host
+	for k, v := range sc.Request.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	e := sc.Expect
+	if resp.StatusCode != e.Status {
+		t.Errorf("status = %d, want %d (body %q)", resp.StatusCode, e.Status, body)
+	}
+	if e.Body != nil {
+		if diff := cmp.Diff(*e.Body, string(body)); diff != "" {
+			t.Errorf("body (-want +got):\n%s", diff)
+		}
+	}
+	for _, s := range e.BodyContains {
+		if !strings.Contains(string(body), s) {
+			t.Errorf("body %q lacks %q", body, s)
+		}
+	}
+	keys := make([]string, 0, len(e.Headers))
+	for k := range e.Headers {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		want := e.Headers[k]
+		got, present := resp.Header[http.CanonicalHeaderKey(k)]
+		switch {
+		case want == "" && present:
+			t.Errorf("header %s = %q, want absent", k, got)
+		case want == "*" && !present:
+			t.Errorf("header %s absent", k)
+		case want != "" && want != "*" && (len(got) != 1 || got[0] != want):
+			t.Errorf("header %s = %q, want %q", k, got, want)
+		}
+	}
+	for _, h := range []string{"X-Amzn-Requestid", "X-Amz-Apigw-Id"} {
+		if resp.Header.Get(h) == "" {
+			t.Errorf("missing %s", h)
+		}
+	}
+	id := resp.Header.Get("x-amzn-RequestId")
+	// The decision is recorded when the handler returns, which can be just after the client has
+	// read the last byte of a streamed response.
+	d, ok := mem.Get(id)
+	for deadline := time.Now().Add(2 * time.Second); !ok && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		d, ok = mem.Get(id)
+	}
+	if !ok {
+		t.Fatalf("no decision recorded for %s", id)
+	}
+	if d.Status != resp.StatusCode {
+		t.Errorf("decision status %d != response %d", d.Status, resp.StatusCode)
+	}
+	if d.Cause != e.Cause {
+		t.Errorf("cause = %q, want %q (reason: %s)", d.Cause, e.Cause, d.Reason)
+	}
+	if e.Outcome != "" && string(d.Outcome) != e.Outcome {
+		t.Errorf("outcome = %q, want %q", d.Outcome, e.Outcome)
+	}
+	if e.ResponseType != "" && d.ResponseType != e.ResponseType {
+		t.Errorf("responseType = %q, want %q", d.ResponseType, e.ResponseType)
+	}
+	if e.ResourcePath != "" && d.API.ResourcePath != e.ResourcePath {
+		t.Errorf("resourcePath = %q, want %q", d.API.ResourcePath, e.ResourcePath)
+	}
+	if et := resp.Header.Get("x-amzn-ErrorType"); et != d.ErrorType {
+		t.Errorf("x-amzn-ErrorType %q != decision errorType %q", et, d.ErrorType)
+	}
+	all := strings.Join(append(append([]string{d.Reason}, d.Evidence...), d.Remedy...), "\n")
+	for _, s := range e.Evidence {
+		if !strings.Contains(all, s) {
+			t.Errorf("decision reason/evidence/remedy lacks %q:\n%s", s, all)
+		}
+	}
+	logText := strings.Join(d.ExecutionLog, "\n")
+	for _, s := range e.ExecLog {
+		if !strings.Contains(logText, s) {
+			t.Errorf("execution log lacks %q:\n%s", s, logText)
+		}
+	}
+	if t.Failed() {
+		j, _ := json.MarshalIndent(d, "", "  ")
+		t.Logf("decision: %s", j)
+	}
+}
+
+// lambdaFunctions are the functions the example worlds invoke.
+func lambdaFunctions() map[string]any {
+	type resp struct {
+		StatusCode int               `json:"statusCode"`
+		Headers    map[string]string `json:"headers"`
+		Body       string            `json:"body"`
+	}
+	return map[string]any{
+		"arn:aws:lambda:us-east-1:123456789012:function:orders": func(ev map[string]any) (resp, error) {
+			b, _ := json.Marshal(map[string]any{"resource": ev["resource"], "path": ev["path"], "httpMethod": ev["httpMethod"], "pathParameters": ev["pathParameters"]})
+			return resp{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}, nil
+		},
+	}
+}

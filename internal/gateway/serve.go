@@ -1,0 +1,522 @@
+package gateway
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/portcullis/portcullis/internal/apidef"
+	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/ctxvars"
+	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/gatewayresponse"
+	"github.com/portcullis/portcullis/internal/integration"
+	"github.com/portcullis/portcullis/internal/logs"
+	"github.com/portcullis/portcullis/internal/pipeline"
+)
+
+// serve handles one request end to end.
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string) {
+	st := g.cur.Load()
+	world := st.world
+	start := g.opts.Now()
+	id, replaced := requestID(r)
+	ext := extendedID()
+
+	d := &decision.Decision{
+		Version:           decision.Version,
+		RequestID:         id,
+		ExtendedRequestID: ext,
+		Time:              start.UTC(),
+		Request: decision.Request{
+			Method:    r.Method,
+			Host:      r.Host,
+			Path:      r.URL.EscapedPath(),
+			Query:     r.URL.RawQuery,
+			SourceIP:  sourceIP(r, world.TrustForwardedFor),
+			UserAgent: r.UserAgent(),
+			Protocol:  r.Proto,
+			Listener:  listener,
+		},
+	}
+	if replaced {
+		d.Evidence = append(d.Evidence, "the client's x-amzn-RequestId is not a UUID; AWS replaces it (access logs show UUID_REPLACED_INVALID_REQUEST_ID)")
+	}
+	var lines []string
+	pr := &pipeline.Request{
+		HTTP:     r,
+		World:    world,
+		Now:      start,
+		ID:       id,
+		SourceIP: d.Request.SourceIP,
+		Listener: listener,
+		Host:     hostOnly(r.Host),
+		RawPath:  r.URL.EscapedPath(),
+		Log:      func(l string) { lines = append(lines, l) },
+	}
+
+	denial, checks, err := pipeline.Run(pr, g.checks)
+	d.Checks = checks
+	fillAPI(d, pr)
+	if err != nil {
+		g.opts.Logger.Error("pipeline failed; failing closed", "requestId", id, "err", err)
+		denial = &decision.Denial{Cause: cause.GatewayInternalError, Reason: "the gateway failed: " + err.Error()}
+	}
+
+	vars := newVars(d, pr, r, start, replaced)
+	rw := &countingWriter{ResponseWriter: w}
+	if denial == nil {
+		// The request reached its method: AWS's execution log starts here (facts §3.1).
+		lines = append(lines, methodRequestLines(pr, r, id, ext)...)
+		denial = g.integrate(rw, r, pr, d, vars, st, &lines)
+	}
+	if denial != nil {
+		g.deny(rw, r, pr, d, vars, denial, &lines)
+	}
+	end := g.opts.Now()
+	d.LatencyMs = float64(end.Sub(start).Microseconds()) / 1000
+	d.ResponseLength = rw.n
+	d.ExecutionLog = lines
+	vars.Status = d.Status
+	vars.ResponseLength = ctxvars.Some(rw.n)
+	vars.ResponseLatency = ctxvars.Some(end.Sub(start))
+	g.record(d, pr, vars)
+}
+
+// integrate runs the method's integration and streams its response. It returns a denial when
+// the integration failed before anything was written to the client.
+func (g *Gateway) integrate(w *countingWriter, r *http.Request, pr *pipeline.Request, d *decision.Decision, vars *ctxvars.Vars, st *state, lines *[]string) *decision.Denial {
+	m := pr.Match.Method
+	if m.Integration == nil {
+		return &decision.Denial{Cause: cause.IntegrationConfigError, Reason: fmt.Sprintf("method %s %s has no integration", m.HTTPMethod, pr.Match.Resource.Path),
+			Evidence: []string{"the definition has no x-amazon-apigateway-integration for this operation"}}
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	if err != nil {
+		return &decision.Denial{Cause: cause.GatewayInternalError, Reason: "reading the request body failed: " + err.Error()}
+	}
+	if len(body) > MaxBody {
+		return &decision.Denial{Cause: cause.RequestTooLarge, Reason: "the request body is larger than 10 MB", Evidence: []string{"the body exceeded 10485760 bytes while streaming"}}
+	}
+	*lines = append(*lines, logs.MethodRequestBody(string(body)))
+	world := st.world
+	stage := pr.Stage
+	ireq := &integration.Request{
+		Integration:       m.Integration,
+		Method:            m,
+		In:                r,
+		Body:              body,
+		APIID:             pr.API.ID,
+		AccountID:         world.AccountID,
+		Region:            world.Region,
+		Stage:             stage.Name,
+		DeploymentID:      stage.Deployment.ID,
+		ResourcePath:      pr.Match.Resource.Path,
+		ResourceID:        pr.Match.Resource.ID,
+		Path:              stagePathOrRoot(pr.StagePath),
+		FullPath:          vars.Path,
+		PathParams:        pr.Match.PathParams,
+		StageVariables:    stage.Variables,
+		RequestID:         d.RequestID,
+		ExtendedRequestID: d.ExtendedRequestID,
+		RequestTime:       pr.Now,
+		SourceIP:          pr.SourceIP,
+		UserAgent:         r.UserAgent(),
+		DomainName:        vars.DomainName,
+		DomainPrefix:      domainPrefix(vars.DomainName),
+		Protocol:          "HTTP/1.1",
+		BinaryMediaTypes:  stage.Deployment.Def.BinaryMediaTypes,
+		Vars:              vars.Lookup,
+		Log:               func(l string) { *lines = append(*lines, l) },
+	}
+	t0 := g.opts.Now()
+	resp, fail := st.client.Invoke(r.Context(), ireq)
+	lat := g.opts.Now().Sub(t0)
+	vars.IntegrationLatency = ctxvars.Some(lat)
+	di := &decision.Integration{Type: m.Integration.Type, LatencyMs: float64(lat.Microseconds()) / 1000}
+	d.Integration = di
+	if fail != nil {
+		di.URI, di.Status, di.Error = fail.URI, fail.IntegrationStatus, fail.Detail
+		vars.IntegrationStatus = fail.IntegrationStatus
+		vars.IntegrationError = fail.Detail
+		if fail.Detail != "" {
+			*lines = append(*lines, fail.Detail)
+		}
+		return &decision.Denial{Cause: fail.Cause, Reason: integrationReason(fail), Evidence: []string{fail.Detail}}
+	}
+	defer resp.Body.Close()
+	di.URI, di.Status = resp.URI, resp.IntegrationStatus
+	vars.IntegrationStatus = resp.IntegrationStatus
+	vars.IntegrationBackendStatus = resp.Status
+
+	h := w.Header()
+	for k, v := range resp.Header {
+		h[k] = v
+	}
+	setIDHeaders(h, d.RequestID, d.ExtendedRequestID)
+	h["X-Amzn-Trace-Id"] = []string{traceID(pr.Now)}
+	w.WriteHeader(resp.Status)
+	var copyErr error
+	if f, ok := w.ResponseWriter.(http.Flusher); ok && m.Integration.Type == "HTTP_PROXY" {
+		_, copyErr = copyFlush(w, resp.Body, f)
+	} else {
+		_, copyErr = io.Copy(w, resp.Body)
+	}
+	d.Status = resp.Status
+	d.Outcome = decision.Allow
+	if copyErr != nil && r.Context().Err() == nil {
+		d.Evidence = append(d.Evidence, "copying the integration response failed: "+copyErr.Error())
+	}
+	if resp.Status == http.StatusForbidden && resp.Header.Get("x-amzn-ErrorType") == "" {
+		e := cause.MustLookup(cause.Backend403)
+		d.Cause = e.ID
+		d.Reason = "the integration itself answered 403; API Gateway passed it through"
+		d.Remedy = e.Remedies
+	}
+	*lines = append(*lines, logs.MethodResponseHeaders(h), logs.SuccessfullyCompleted, logs.MethodCompleted(resp.Status))
+	return nil
+}
+
+func integrationReason(f *integration.Failure) string {
+	e, ok := cause.Lookup(f.Cause)
+	if !ok {
+		return f.Detail
+	}
+	return e.RootCause
+}
+
+// deny renders a gateway response for a denial and fills the decision from the catalogue.
+func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request, d *decision.Decision, vars *ctxvars.Vars, den *decision.Denial, lines *[]string) {
+	e, ok := cause.Lookup(den.Cause)
+	if !ok {
+		g.opts.Logger.Error("unknown cause id; failing closed", "cause", den.Cause)
+		e = cause.MustLookup(cause.GatewayInternalError)
+	}
+	style := cause.Style(pr.World.ErrorMessageStyle)
+	var msg *string
+	if !e.NullMessage {
+		s := den.Message
+		if s == "" {
+			s = e.MessageFor(style)
+		}
+		msg = &s
+		d.Message = s
+	}
+	d.Cause = e.ID
+	d.Reason = den.Reason
+	d.Evidence = append(d.Evidence, den.Evidence...)
+	d.Remedy = append(append([]string(nil), den.Remedy...), e.Remedies...)
+	d.ResponseType = e.ResponseType
+	d.ErrorType = e.ErrorType
+	switch {
+	case e.Status >= 500:
+		d.Outcome = decision.Error
+	default:
+		d.Outcome = decision.Deny
+	}
+	vars.ErrorMessage = msg
+	vars.ErrorResponseType = e.ResponseType
+
+	var resp gatewayresponse.Response
+	if e.ID == cause.RequestTooLarge {
+		resp = gatewayresponse.Render(gatewayresponse.Input{Type: gatewayresponse.RequestTooLarge, Message: msg})
+	} else {
+		in := gatewayresponse.Input{
+			Type:      gatewayresponse.Type(e.ResponseType),
+			Message:   msg,
+			ErrorType: e.ErrorType,
+			Vars:      vars.Lookup,
+			Param:     requestParam(r, pr),
+			Accept:    r.Header.Get("Accept"),
+		}
+		if e.Customizable && pr.Stage != nil {
+			in.Custom = pr.Stage.Deployment.Def.GatewayResponses
+		}
+		resp = gatewayresponse.Render(in)
+		if !customised(in.Custom, in.Type) && resp.Status != e.Status {
+			resp.Status = e.Status // causes whose status differs from their type's default (e.g. 502)
+		}
+	}
+	d.Status = resp.Status
+	h := w.Header()
+	for k, v := range resp.Header {
+		if strings.EqualFold(k, "x-amzn-ErrorType") {
+			h["x-amzn-ErrorType"] = v
+			continue
+		}
+		h[k] = v
+	}
+	setIDHeaders(h, d.RequestID, d.ExtendedRequestID)
+	if g.opts.Debug {
+		h.Set("X-Portcullis-Cause", e.ID)
+		h.Set("X-Portcullis-Reason", headerSafe(den.Reason))
+	}
+	h.Set("Content-Length", strconv.Itoa(len(resp.Body)))
+	w.WriteHeader(resp.Status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(resp.Body)
+	}
+	if pr.Match.Method != nil || e.Step == "integration" {
+		*lines = append(*lines, logs.MethodCompleted(resp.Status))
+	}
+}
+
+// customised reports whether the API customises t or its DEFAULT_xXX fallback.
+func customised(custom map[string]*apidef.GatewayResponse, t gatewayresponse.Type) bool {
+	if len(custom) == 0 {
+		return false
+	}
+	if _, ok := custom[string(t)]; ok {
+		return true
+	}
+	spec, ok := gatewayresponse.Lookup(t)
+	if !ok || spec.FallsBackTo == "" {
+		return false
+	}
+	c, ok := custom[string(spec.FallsBackTo)]
+	return ok && c.StatusCode != ""
+}
+
+func headerSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r > 0x7e {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+func setIDHeaders(h http.Header, id, ext string) {
+	h["x-amzn-RequestId"] = []string{id}
+	h["x-amz-apigw-id"] = []string{ext}
+}
+
+// requestParam resolves method.request.{header|querystring|path}.NAME for gateway responses.
+func requestParam(r *http.Request, pr *pipeline.Request) func(loc, name string) (string, bool) {
+	return func(loc, name string) (string, bool) {
+		switch loc {
+		case "header":
+			v := r.Header.Values(name)
+			if len(v) == 0 {
+				return "", false
+			}
+			return v[0], true
+		case "querystring":
+			q := r.URL.Query()
+			if !q.Has(name) {
+				return "", false
+			}
+			return q.Get(name), true
+		case "path":
+			v, ok := pr.Match.PathParams[name]
+			return v, ok
+		}
+		return "", false
+	}
+}
+
+// record writes the access log and execution log, stores the decision and counts it.
+func (g *Gateway) record(d *decision.Decision, pr *pipeline.Request, vars *ctxvars.Vars) {
+	if pr.Stage != nil {
+		if al := pr.Stage.AccessLog; al != nil && al.Format != nil && al.Path != "-" {
+			if s, err := g.sink(al.Path); err != nil {
+				g.opts.Logger.Error("access log", "path", al.Path, "err", err)
+			} else {
+				line := logs.AccessLine(make([]byte, 0, 512), al.Format, vars.Lookup)
+				if err := s.WriteLine(line); err != nil {
+					g.opts.Logger.Error("access log write", "path", al.Path, "err", err)
+				}
+			}
+		}
+		g.writeExec(d, pr)
+	}
+	if g.opts.Decisions != nil {
+		g.opts.Decisions.Put(d)
+	}
+	if g.opts.Metrics != nil {
+		g.opts.Metrics.Observe(d)
+	}
+}
+
+// writeExec appends the execution log to {DataDir}/logs/API-Gateway-Execution-Logs_{api}/{stage}.log
+// when the stage's */* loggingLevel is INFO or ERROR (facts §3).
+func (g *Gateway) writeExec(d *decision.Decision, pr *pipeline.Request) {
+	if g.opts.DataDir == "" || len(d.ExecutionLog) == 0 {
+		return
+	}
+	level, trace := logLevel(pr)
+	if level == "" || level == "OFF" {
+		return
+	}
+	ex := logs.NewExec(d.RequestID, level, trace)
+	for _, l := range d.ExecutionLog {
+		switch {
+		case d.Outcome == decision.Error && (strings.HasPrefix(l, "Execution failed") || strings.HasPrefix(l, "Method completed")):
+			ex.Error(l)
+		case logs.IsDataTrace(l):
+			ex.Data(l)
+		default:
+			ex.Add(l)
+		}
+	}
+	path := logs.ExecDir(g.opts.DataDir, pr.API.ID, pr.Stage.Name)
+	s, err := g.sink(path)
+	if err != nil {
+		g.opts.Logger.Error("execution log", "path", path, "err", err)
+		return
+	}
+	if err := ex.Emit(s); err != nil {
+		g.opts.Logger.Error("execution log write", "path", path, "err", err)
+	}
+}
+
+// logLevel picks the method setting that applies: "/resource/VERB" first, then "*/*".
+func logLevel(pr *pipeline.Request) (string, bool) {
+	ms := pr.Stage.MethodSettings
+	if pr.Match.Method != nil {
+		key := strings.TrimPrefix(pr.Match.Resource.Path, "/") + "/" + pr.Match.Method.HTTPMethod
+		if s, ok := ms["/"+key]; ok && s.LoggingLevel != "" {
+			return s.LoggingLevel, s.DataTraceEnabled
+		}
+		if s, ok := ms[key]; ok && s.LoggingLevel != "" {
+			return s.LoggingLevel, s.DataTraceEnabled
+		}
+	}
+	if s, ok := ms["*/*"]; ok {
+		return s.LoggingLevel, s.DataTraceEnabled
+	}
+	return "", false
+}
+
+// methodRequestLines are the execution-log lines AWS writes when a request reaches its method
+// (facts §3.1, in order).
+func methodRequestLines(pr *pipeline.Request, r *http.Request, id, ext string) []string {
+	m := pr.Match
+	out := []string{
+		logs.ExtendedRequestIDLine(ext),
+		logs.VerifyingUsagePlan(id, "", pr.API.ID, pr.Stage.Name),
+		logs.APIKeyNotRequired("", m.Method.HTTPMethod, m.Resource.Path),
+		logs.UsagePlanCheckSucceeded("", pr.API.ID, pr.Stage.Name),
+		logs.StartingExecution(id),
+		logs.HTTPMethodLine(r.Method, stagePathOrRoot(pr.StagePath)),
+		logs.MethodRequestPath(m.PathParams),
+		logs.MethodRequestQueryString(r.URL.Query()),
+		logs.MethodRequestHeaders(r.Header),
+	}
+	return out
+}
+
+func fillAPI(d *decision.Decision, pr *pipeline.Request) {
+	if pr.API != nil {
+		d.API.RestAPIID = pr.API.ID
+	}
+	if pr.Stage != nil {
+		d.API.Stage = pr.Stage.Name
+		d.API.DeploymentID = pr.Stage.DeploymentID
+	}
+	if m := pr.Match; m.Resource != nil && m.Method != nil {
+		d.API.ResourcePath = m.Resource.Path
+		d.API.ResourceID = m.Resource.ID
+		d.API.HTTPMethod = pr.HTTP.Method
+	}
+	d.API.DomainName = pr.DomainName
+	d.API.BasePathMatched = pr.BasePathMatched
+}
+
+// newVars fills the $context variables known once the checks ran.
+func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start time.Time, replaced bool) *ctxvars.Vars {
+	v := &ctxvars.Vars{
+		RequestID:         d.RequestID,
+		ExtendedRequestID: d.ExtendedRequestID,
+		AccountID:         pr.World.AccountID,
+		DomainName:        r.Host,
+		HTTPMethod:        r.Method,
+		Protocol:          r.Proto,
+		RequestTime:       start,
+		SourceIP:          pr.SourceIP,
+		UserAgent:         r.UserAgent(),
+		Path:              r.URL.EscapedPath(),
+	}
+	if replaced {
+		v.RequestID = "UUID_REPLACED_INVALID_REQUEST_ID"
+	}
+	if h := hostOnly(r.Host); h != "" {
+		v.DomainName = h
+	}
+	if pr.API != nil {
+		v.APIID = pr.API.ID
+	}
+	if st := pr.Stage; st != nil {
+		v.Stage = st.Name
+		v.DeploymentID = st.DeploymentID
+		v.StageVariables = st.Variables
+		if pr.HostKind == "path-style" {
+			v.Path = "/" + st.Name + stagePathOrRoot(pr.StagePath)
+		}
+	}
+	if m := pr.Match; m.Resource != nil && m.Method != nil {
+		v.ResourcePath = m.Resource.Path
+		v.ResourceID = m.Resource.ID
+	}
+	if pr.BasePathMatched != nil {
+		v.CustomDomainBasePathMatched = *pr.BasePathMatched
+	}
+	return v
+}
+
+func stagePathOrRoot(p string) string {
+	if p == "" {
+		return "/"
+	}
+	return p
+}
+
+func domainPrefix(host string) string {
+	p, _, _ := strings.Cut(host, ".")
+	return p
+}
+
+// countingWriter counts body bytes written.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// copyFlush streams src to w, flushing after each read so that a streaming backend's chunks
+// reach the client as they arrive.
+func copyFlush(w io.Writer, src io.Reader, f http.Flusher) (int64, error) {
+	buf := make([]byte, 32*1024)
+	var n int64
+	for {
+		k, err := src.Read(buf)
+		if k > 0 {
+			wk, werr := w.Write(buf[:k])
+			n += int64(wk)
+			if werr != nil {
+				return n, werr
+			}
+			f.Flush()
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}

@@ -1,0 +1,106 @@
+// Package pipeline runs API Gateway's request checks in AWS's order (DESIGN.md §2, facts §11).
+// Each step is a Check: it reads the request context and returns pass, skip, or a Denial (a
+// cause ID plus evidence). A Go error means the gateway itself failed, never that a request was
+// denied; the pipeline then fails closed. Checks are pure: no I/O, no context.Context, so the
+// troubleshooter can replay them offline.
+package pipeline
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/route"
+)
+
+// Request is the context of one request as the checks see it. Checks read the fields above
+// "resolved" and fill the ones below it for the checks that follow.
+type Request struct {
+	HTTP     *http.Request
+	World    *config.World
+	Now      time.Time
+	ID       string // x-amzn-RequestId
+	SourceIP string
+	// Listener is "default", "tls" or a VPC endpoint id.
+	Listener string
+	// Host is the request's host without the port, lower case.
+	Host string
+	// RawPath is the request path as received (still percent-encoded).
+	RawPath string
+
+	// --- resolved by the endpoint check ---
+
+	// API and Stage the request addresses (nil until resolved).
+	API   *config.RestAPI
+	Stage *config.Stage
+	// StagePath is the raw path after the stage ("" or "/..."), the path the router matches.
+	StagePath string
+	// DomainName and BasePathMatched are set for custom domains (nil otherwise).
+	DomainName      *string
+	BasePathMatched *string
+	// HostKind says how the host addressed the API: "execute-api", "path-style",
+	// "custom-domain", "vpce".
+	HostKind string
+
+	// --- resolved by the route check ---
+
+	Match route.Match
+
+	// Log receives execution-log lines (AWS wording); nil discards.
+	Log func(line string)
+}
+
+// Logf appends an execution-log line.
+func (r *Request) Logf(line string) {
+	if r.Log != nil {
+		r.Log(line)
+	}
+}
+
+// Result is what a check returns.
+type Result struct {
+	Status decision.Result
+	Detail string
+	Denial *decision.Denial
+}
+
+// Pass, Skip and Deny build results.
+func Pass(detail string) Result { return Result{Status: decision.Pass, Detail: detail} }
+
+// Skip says the check does not apply to this request.
+func Skip(detail string) Result { return Result{Status: decision.Skip, Detail: detail} }
+
+// Deny stops the request with a catalogue cause.
+func Deny(d *decision.Denial) Result {
+	return Result{Status: decision.Fail, Detail: d.Reason, Denial: d}
+}
+
+// Check is one step of the pipeline (like Caddy's MiddlewareHandler: one small interface).
+type Check interface {
+	// Name is the step's name in decision records ("endpoint", "route", "waf", ...).
+	Name() string
+	// Check evaluates the request. It returns an error only when the gateway itself failed.
+	Check(r *Request) (Result, error)
+}
+
+// Run evaluates checks in order until one denies or fails. It returns the denial (nil when every
+// check passed or skipped), the per-check records, and the first internal error.
+func Run(r *Request, checks []Check) (*decision.Denial, []decision.Check, error) {
+	records := make([]decision.Check, 0, len(checks))
+	for _, c := range checks {
+		res, err := c.Check(r)
+		if err != nil {
+			records = append(records, decision.Check{Check: c.Name(), Result: decision.Fault, Detail: err.Error()})
+			return nil, records, err
+		}
+		rec := decision.Check{Check: c.Name(), Result: res.Status, Detail: res.Detail}
+		if res.Denial != nil {
+			rec.Cause = res.Denial.Cause
+			records = append(records, rec)
+			return res.Denial, records, nil
+		}
+		records = append(records, rec)
+	}
+	return nil, records, nil
+}

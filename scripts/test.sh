@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The whole test suite: format, vet, unit + scenario tests under the race detector, then every
+# fuzz target for a short bounded time. Used by the README and by CI (.ci/run).
+#   FUZZTIME=10s ./scripts/test.sh      (default 8s per fuzz target; FUZZTIME=0 skips fuzzing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime="${FUZZTIME:-8s}"
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test -race"
+go test -race -count=1 ./...
+
+if [ "$fuzztime" != "0" ]; then
+  echo "== fuzz (${fuzztime} each)"
+  # Every package with fuzz targets; each target runs on its own (go test allows one -fuzz per run).
+  for pkg in $(go list ./...); do
+    dir=$(go list -f '{{.Dir}}' "$pkg")
+    targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u || true)
+    for t in $targets; do
+      echo "-- $pkg $t"
+      go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" "$pkg"
+    done
+  done
+fi
+echo "== all tests passed"
