@@ -27,6 +27,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/cause"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
+	"github.com/portcullis/portcullis/internal/check/pending"
 	routecheck "github.com/portcullis/portcullis/internal/check/route"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
@@ -93,6 +94,7 @@ func New(w *config.World, o Options) *Gateway {
 			sizeCheck{},
 			endpointcheck.Check{},
 			routecheck.Check{},
+			pending.Check{},
 		},
 	}
 	g.Swap(w)

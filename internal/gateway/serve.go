@@ -259,7 +259,7 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(resp.Body)
 	}
-	if pr.Match.Method != nil || e.Step == "integration" {
+	if len(*lines) > 0 { // execution had started (facts §3.3: failures end with this line)
 		*lines = append(*lines, logs.MethodCompleted(resp.Status))
 	}
 }

@@ -204,7 +204,9 @@ func TestLambdaProxyResponse(t *testing.T) {
 
 func TestLambdaFailures(t *testing.T) {
 	s := lambdatest.New(map[string]any{
-		fnARN:    func() (events.APIGatewayProxyResponse, error) { return events.APIGatewayProxyResponse{StatusCode: 200}, nil },
+		fnARN: func() (events.APIGatewayProxyResponse, error) {
+			return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+		},
 		"broken": func() (string, error) { return "", errors.New("Application error in a Lambda function") },
 		"objbody": func() (map[string]any, error) {
 			return map[string]any{"statusCode": 200, "body": map[string]any{"a": 1}}, nil

@@ -152,3 +152,46 @@ func TestUnsupportedTypes(t *testing.T) {
 	resp, f = c.Invoke(context.Background(), r)
 	mustFail(t, resp, f, CauseConfigError, "")
 }
+
+func TestLookupAndSources(t *testing.T) {
+	r, _ := newReq(t, &apidef.Integration{Type: "MOCK"}, "POST", "/pets/1?q=1&q=2", `{"a":{"b":[10,"x"]}}`, map[string]string{"X-H": "v"})
+	r.In.Header.Add("X-H", "w")
+	k := newCall(NewClient(Options{}), r)
+	for name, want := range map[string]string{
+		"context.accountId": "123456789012", "context.apiId": "a1b2c3d4e5", "context.stage": "prod",
+		"context.deploymentId": "d1", "context.requestId": "c0ffee00-0000-4000-8000-000000000001",
+		"context.extendedRequestId": "N7SvJHWQDoEEXeA=", "context.resourcePath": "/pets/{petId}",
+		"context.resourceId": "abc123", "context.httpMethod": "POST", "context.path": "/prod/pets/1",
+		"context.protocol": "HTTP/1.1", "context.domainName": "a1b2c3d4e5.execute-api.localhost",
+		"context.domainPrefix": "a1b2c3d4e5", "context.identity.sourceIp": "203.0.113.9",
+		"context.identity.userAgent": "curl/8.5.0", "context.requestTime": "09/Mar/2024:08:07:06 +0000",
+		"context.requestTimeEpoch": "1709971626005", "stageVariables.env": "test",
+	} {
+		if got, ok := k.lookup(name); !ok || got != want {
+			t.Errorf("lookup(%s) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	if _, ok := k.lookup("context.nope"); ok {
+		t.Error("unknown context variable resolved")
+	}
+	k.Vars = func(name string) (string, bool) { return "from-vars", name == "context.stage" }
+	if got, _ := k.lookup("context.stage"); got != "from-vars" {
+		t.Errorf("Vars not preferred: %q", got)
+	}
+
+	for expr, want := range map[string]string{
+		"'static'": "static", "method.request.path.petId": "1", "method.request.querystring.q": "2",
+		"method.request.multivaluequerystring.q": "1,2", "method.request.header.x-h": "w",
+		"method.request.multivalueheader.X-H": "v,w", "method.request.body": `{"a":{"b":[10,"x"]}}`,
+		"method.request.body.a.b.0": "10", "method.request.body.a.b.1": "x", "method.request.body.a": `{"b":[10,"x"]}`,
+	} {
+		if got, ok := k.source(expr); !ok || got != want {
+			t.Errorf("source(%s) = %q, %v; want %q", expr, got, ok, want)
+		}
+	}
+	for _, expr := range []string{"method.request.path.nope", "method.request.body.a.c", "method.request.body.a.b.9", "other.thing", "method.request.querystring.none"} {
+		if got, ok := k.source(expr); ok {
+			t.Errorf("source(%s) = %q, want none", expr, got)
+		}
+	}
+}

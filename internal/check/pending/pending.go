@@ -1,0 +1,106 @@
+// Package pending stands in for the pipeline steps that later issues implement (resource
+// policies, AWS_IAM, Lambda and Cognito authorizers, API keys and usage plans; DESIGN.md §2
+// steps 6–9). It answers exactly where the answer does not depend on the missing evaluators —
+// an unsigned request to an AWS_IAM method, a missing authorizer identity source, a missing API
+// key — and otherwise fails closed: a method that requires authorization is never served
+// unauthorized.
+package pending
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/portcullis/portcullis/internal/apidef"
+	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/pipeline"
+)
+
+// Check is the stand-in for steps 6–9.
+type Check struct{}
+
+// Name implements pipeline.Check.
+func (Check) Name() string { return "auth" }
+
+func failClosed(what string) pipeline.Result {
+	return pipeline.Deny(&decision.Denial{
+		Cause:    cause.GatewayInternalError,
+		Reason:   what + " is not evaluated by this version of Portcullis; the gateway fails closed rather than serve the request unchecked",
+		Evidence: []string{what},
+		Remedy:   []string{"Remove the requirement from the definition to try the API locally, or upgrade Portcullis."},
+	})
+}
+
+// Check implements pipeline.Check.
+func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
+	m := r.Match.Method
+	if len(r.API.Policy) > 0 {
+		return failClosed("the API's resource policy"), nil
+	}
+	h := r.HTTP.Header
+	switch m.AuthorizationType {
+	case "", "NONE":
+	case "AWS_IAM":
+		if h.Get("Authorization") == "" && r.HTTP.URL.Query().Get("X-Amz-Signature") == "" {
+			return pipeline.Deny(&decision.Denial{
+				Cause:    cause.MissingAuthenticationToken,
+				Reason:   fmt.Sprintf("method %s %s uses AWS_IAM authorization and the request is not signed", m.HTTPMethod, r.Match.Resource.Path),
+				Evidence: []string{"authorizationType is AWS_IAM", "no Authorization header and no X-Amz-Signature query parameter"},
+			}), nil
+		}
+		return failClosed("SigV4 verification for AWS_IAM methods"), nil
+	case "CUSTOM", "COGNITO_USER_POOLS":
+		az := r.Stage.Deployment.Def.Authorizers[m.AuthorizerName]
+		if az == nil {
+			return pipeline.Result{}, fmt.Errorf("method %s %s names authorizer %q, which the definition does not define", m.HTTPMethod, r.Match.Resource.Path, m.AuthorizerName)
+		}
+		if missing := missingIdentity(r, az); missing != "" {
+			return pipeline.Deny(&decision.Denial{
+				Cause:    cause.AuthorizerIdentityMissing,
+				Reason:   fmt.Sprintf("the identity source %s of authorizer %s is missing or empty, so API Gateway answers 401 without calling it", missing, az.Name),
+				Evidence: []string{"identitySource: " + az.IdentitySource, missing + " is missing or empty"},
+			}), nil
+		}
+		return failClosed(fmt.Sprintf("the %s authorizer %s", strings.ToLower(az.Type), az.Name)), nil
+	default:
+		return pipeline.Result{}, fmt.Errorf("unknown authorizationType %q", m.AuthorizationType)
+	}
+	if m.APIKeyRequired {
+		if r.API.APIKeySource != "AUTHORIZER" && h.Get("x-api-key") == "" {
+			return pipeline.Deny(&decision.Denial{
+				Cause:    cause.APIKeyMissing,
+				Reason:   fmt.Sprintf("method %s %s requires an API key and the request has no x-api-key header", m.HTTPMethod, r.Match.Resource.Path),
+				Evidence: []string{"apiKeyRequired is true", "apiKeySource is HEADER", "no x-api-key header"},
+			}), nil
+		}
+		return failClosed("API key and usage plan verification"), nil
+	}
+	return pipeline.Pass("no authorization, no API key required"), nil
+}
+
+// missingIdentity returns the first identity source expression with no value (TOKEN and
+// COGNITO_USER_POOLS: the one header; REQUEST: every header and query string source, when the
+// authorizer caches — facts §4.1).
+func missingIdentity(r *pipeline.Request, az *apidef.Authorizer) string {
+	if az.Type == "REQUEST" && az.ResultTTLInSeconds != nil && *az.ResultTTLInSeconds == 0 && az.IdentitySource == "" {
+		return ""
+	}
+	for _, src := range strings.Split(az.IdentitySource, ",") {
+		src = strings.TrimSpace(src)
+		switch {
+		case strings.HasPrefix(src, "method.request.header."):
+			if strings.TrimSpace(r.HTTP.Header.Get(strings.TrimPrefix(src, "method.request.header."))) == "" {
+				return src
+			}
+		case strings.HasPrefix(src, "method.request.querystring."):
+			if r.HTTP.URL.Query().Get(strings.TrimPrefix(src, "method.request.querystring.")) == "" {
+				return src
+			}
+		case strings.HasPrefix(src, "stageVariables."):
+			if r.Stage.Variables[strings.TrimPrefix(src, "stageVariables.")] == "" {
+				return src
+			}
+		}
+	}
+	return ""
+}
