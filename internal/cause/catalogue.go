@@ -351,6 +351,13 @@ var catalogue = []Entry{
 		Remedies:  []string{"Fix the body to match the method's request model."},
 	},
 	{
+		ID: UnsupportedMediaType, Title: "Unsupported media type", Step: "integration",
+		ResponseType: "UNSUPPORTED_MEDIA_TYPE", Customizable: true, Status: 415, ErrorType: "BadRequestException",
+		Message:   "Unsupported Media Type",
+		RootCause: "The integration's passthroughBehavior is NEVER and no request template matches the request's Content-Type.",
+		Remedies:  []string{"Add a request template for this Content-Type, or set passthroughBehavior to WHEN_NO_MATCH."},
+	},
+	{
 		ID: IncompleteSignature, Title: "Malformed SigV4 Authorization header", Step: "authentication",
 		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "IncompleteSignatureException",
 		Message:   "{detail}",

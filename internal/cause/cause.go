@@ -100,6 +100,7 @@ const (
 	BadRequestParameters           = "bad-request-parameters"
 	BadRequestBody                 = "bad-request-body"
 	GatewayInternalError           = "gateway-internal-error"
+	UnsupportedMediaType           = "unsupported-media-type"
 	IncompleteSignature            = "incomplete-signature"
 )
 

@@ -142,8 +142,9 @@ func (g *Gateway) integrate(w *countingWriter, r *http.Request, pr *pipeline.Req
 		di.URI, di.Status, di.Error = fail.URI, fail.IntegrationStatus, fail.Detail
 		vars.IntegrationStatus = fail.IntegrationStatus
 		vars.IntegrationError = fail.Detail
-		if fail.Detail != "" {
-			*lines = append(*lines, fail.Detail)
+		if integration.IsUnsupportedMediaType(fail) {
+			return &decision.Denial{Cause: cause.UnsupportedMediaType, Reason: "no request template matches the request's Content-Type and passthroughBehavior is NEVER",
+				Evidence: []string{fail.Detail, "Content-Type: " + r.Header.Get("Content-Type")}}
 		}
 		return &decision.Denial{Cause: fail.Cause, Reason: integrationReason(fail), Evidence: []string{fail.Detail}}
 	}
