@@ -126,6 +126,8 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	decisions := store.NewTiered(store.NewMemory(10000), db)
 	defer decisions.Close()
 	m := metrics.New()
+	m.WatchDropped(db.Dropped)
+	describe(m, world)
 
 	gw := gateway.New(world, gateway.Options{
 		Decisions: decisions,
@@ -147,6 +149,7 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 			return "", err
 		}
 		gw.Swap(w)
+		describe(m, w)
 		gw.ReopenLogs()
 		logger.Info("config reloaded", "source", w.Source)
 		return w.Source, nil
@@ -190,6 +193,18 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 			return nil
 		}
 	}
+}
+
+// describe tells the metrics which APIs and stages exist (bounded label values) and the source.
+func describe(m *metrics.Metrics, w *config.World) {
+	apis := make(map[string][]string, len(w.APIList))
+	for _, a := range w.APIList {
+		for _, st := range a.StageList {
+			apis[a.ID] = append(apis[a.ID], st.Name)
+		}
+	}
+	m.SetAPIs(apis)
+	m.SetConfigSource(w.Source)
 }
 
 // srv is one listening HTTP server.

@@ -2,6 +2,7 @@ package gateway_test
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -75,7 +76,7 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 	w.LambdaEndpoint = lam.URL()
 	for _, api := range w.APIList {
 		for _, st := range api.StageList {
-			if _, ok := st.Variables["backend"]; ok {
+			if v, ok := st.Variables["backend"]; ok && v != "127.0.0.1:9" { // port 9 (discard) stays: a backend that is down
 				st.Variables["backend"] = addr
 			}
 			if st.AccessLog != nil {
@@ -229,6 +230,12 @@ func lambdaFunctions() map[string]any {
 		"arn:aws:lambda:us-east-1:123456789012:function:orders": func(ev map[string]any) (resp, error) {
 			b, _ := json.Marshal(map[string]any{"resource": ev["resource"], "path": ev["path"], "httpMethod": ev["httpMethod"], "pathParameters": ev["pathParameters"]})
 			return resp{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}, nil
+		},
+		"arn:aws:lambda:us-east-1:123456789012:function:broken": func() (map[string]any, error) {
+			return map[string]any{"statusCode": 200, "body": map[string]any{"not": "a string"}}, nil
+		},
+		"arn:aws:lambda:us-east-1:123456789012:function:throws": func() (map[string]any, error) {
+			return nil, errors.New("boom")
 		},
 	}
 }

@@ -209,7 +209,7 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	d.Cause = e.ID
 	d.Reason = den.Reason
 	d.Evidence = append(d.Evidence, den.Evidence...)
-	d.Remedy = append(append([]string(nil), den.Remedy...), e.Remedies...)
+	d.Remedy = concreteRemedies(pr, den.Remedy, e.Remedies)
 	d.ResponseType = e.ResponseType
 	d.ErrorType = e.ErrorType
 	switch {
@@ -263,6 +263,33 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	if len(*lines) > 0 { // execution had started (facts §3.3: failures end with this line)
 		*lines = append(*lines, logs.MethodCompleted(resp.Status))
 	}
+}
+
+// concreteRemedies puts the request's own API id and stage into the catalogue's remedies.
+func concreteRemedies(pr *pipeline.Request, first, catalogue []string) []string {
+	out := make([]string, 0, len(first)+len(catalogue))
+	out = append(out, first...)
+	var kv []string
+	if pr.API != nil {
+		kv = append(kv, "API_ID", pr.API.ID)
+	}
+	if pr.Stage != nil {
+		kv = append(kv, "STAGE", pr.Stage.Name)
+	}
+	if pr.Match.Resource != nil {
+		kv = append(kv, "RES_ID", pr.Match.Resource.ID)
+		if pr.Match.Method != nil {
+			kv = append(kv, "--http-method VERB", "--http-method "+pr.Match.Method.HTTPMethod)
+		}
+	}
+	if len(kv) == 0 {
+		return append(out, catalogue...)
+	}
+	rep := strings.NewReplacer(kv...)
+	for _, r := range catalogue {
+		out = append(out, rep.Replace(r))
+	}
+	return out
 }
 
 // customised reports whether the API customises t or its DEFAULT_xXX fallback.

@@ -64,6 +64,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 		if hint := stageHint(r); hint != "" {
 			ev = append(ev, hint)
 		}
+		ev = append(ev, "resources of the deployment: "+resourceList(st.Deployment.Def.Resources))
 	}
 
 	if auth := r.HTTP.Header.Values("Authorization"); len(auth) > 0 {
@@ -104,12 +105,34 @@ func stageHint(r *pipeline.Request) string {
 	return ""
 }
 
-func methods(m map[string]*apidef.Method) string {
+// resourceList lists "METHOD /path" pairs, at most 20.
+func resourceList(rs []*apidef.Resource) string {
+	var out []string
+	for _, r := range rs {
+		for _, m := range sortedKeys(r.Methods) {
+			if len(out) == 20 {
+				return strings.Join(out, ", ") + ", …"
+			}
+			out = append(out, m+" "+r.Path)
+		}
+	}
+	if len(out) == 0 {
+		return "(none)"
+	}
+	return strings.Join(out, ", ")
+}
+
+func sortedKeys(m map[string]*apidef.Method) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+func methods(m map[string]*apidef.Method) string {
+	out := sortedKeys(m)
 	if len(out) == 0 {
 		return "none"
 	}
