@@ -265,31 +265,32 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	}
 }
 
-// concreteRemedies puts the request's own API id and stage into the catalogue's remedies.
+// concreteRemedies puts the request's own API id, stage, resource id and method into the
+// catalogue's remedies (placeholders API_ID, STAGE, RES_ID, VERB).
 func concreteRemedies(pr *pipeline.Request, first, catalogue []string) []string {
 	out := make([]string, 0, len(first)+len(catalogue))
 	out = append(out, first...)
-	var kv []string
-	if pr.API != nil {
-		kv = append(kv, "API_ID", pr.API.ID)
-	}
-	if pr.Stage != nil {
-		kv = append(kv, "STAGE", pr.Stage.Name)
-	}
-	if pr.Match.Resource != nil {
-		kv = append(kv, "RES_ID", pr.Match.Resource.ID)
-		if pr.Match.Method != nil {
-			kv = append(kv, "--http-method VERB", "--http-method "+pr.Match.Method.HTTPMethod)
-		}
-	}
-	if len(kv) == 0 {
-		return append(out, catalogue...)
-	}
-	rep := strings.NewReplacer(kv...)
 	for _, r := range catalogue {
-		out = append(out, rep.Replace(r))
+		if pr.API != nil {
+			r = replaceIf(r, "API_ID", pr.API.ID)
+		}
+		if pr.Stage != nil {
+			r = replaceIf(r, "STAGE", pr.Stage.Name)
+		}
+		if m := pr.Match; m.Resource != nil && m.Method != nil {
+			r = replaceIf(r, "RES_ID", m.Resource.ID)
+			r = replaceIf(r, "--http-method VERB", "--http-method "+m.Method.HTTPMethod)
+		}
+		out = append(out, r)
 	}
 	return out
+}
+
+func replaceIf(s, old, new string) string {
+	if !strings.Contains(s, old) {
+		return s
+	}
+	return strings.ReplaceAll(s, old, new)
 }
 
 // customised reports whether the API customises t or its DEFAULT_xXX fallback.

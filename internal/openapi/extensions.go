@@ -18,8 +18,8 @@ var httpAPIOnly = []string{
 	ext + "tag-value", ext + "documentation",
 }
 
-// GatewayResponseTypes are the 21 gateway response types, in the API's enum order (facts §1.1).
-var GatewayResponseTypes = []string{
+// gatewayResponseTypes are the 21 gateway response types, in the API's enum order (facts §1.1).
+var gatewayResponseTypes = []string{
 	"DEFAULT_4XX", "DEFAULT_5XX", "RESOURCE_NOT_FOUND", "UNAUTHORIZED", "INVALID_API_KEY",
 	"ACCESS_DENIED", "AUTHORIZER_FAILURE", "AUTHORIZER_CONFIGURATION_ERROR", "INVALID_SIGNATURE",
 	"EXPIRED_TOKEN", "MISSING_AUTHENTICATION_TOKEN", "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT",
@@ -163,7 +163,7 @@ func (im *importer) gatewayResponses(n *node, field string) error {
 	}
 	for i, k := range n.keys {
 		f := field + "." + k.s
-		if !contains(GatewayResponseTypes, k.s) {
+		if !contains(gatewayResponseTypes, k.s) {
 			return im.errf(k, f, "unknown gateway response type %q", k.s)
 		}
 		v := n.vals[i]
