@@ -27,7 +27,7 @@ if [ "$fuzztime" != "0" ]; then
     targets=$(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u || true)
     for t in $targets; do
       echo "-- $pkg $t"
-      go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" "$pkg"
+      go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" -fuzzminimizetime=5s "$pkg"
     done
   done
 fi

@@ -49,7 +49,7 @@ type EndpointConfiguration struct {
 
 // Resource is one API Gateway resource (a path) with its methods.
 type Resource struct {
-	ID       string // stable generated id (10 lowercase alphanumerics, derived from the path)
+	ID       string // stable generated id (6 lowercase alphanumerics, derived from the path)
 	Path     string // "/", "/pets", "/pets/{petId}", "/{proxy+}"
 	PathPart string // last segment ("" for "/")
 	// Methods by HTTP verb in upper case; "ANY" for x-amazon-apigateway-any-method.
