@@ -162,6 +162,12 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		return err
 	}
 
+	// Catch SIGHUP before the banner announces the gateway: a supervisor may send it as soon as
+	// the addresses appear, and Go's default action for SIGHUP ends the process.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	errc := make(chan error, len(servers))
 	addrs := map[string]string{}
 	for _, s := range servers {
@@ -177,9 +183,6 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		ready <- addrs
 	}
 
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
 	for {
 		select {
 		case <-hup:
