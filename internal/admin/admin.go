@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/portcullis/portcullis/internal/decision"
@@ -76,6 +77,10 @@ func Handler(o Options) http.Handler {
 		o.Now = time.Now
 	}
 	mux := http.NewServeMux()
+	// Go's profiler, as Caddy and Prometheus expose it on their admin listeners (loopback only).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if o.Health != nil {
 			if err := o.Health(); err != nil {

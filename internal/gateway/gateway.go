@@ -85,7 +85,10 @@ func New(w *config.World, o Options) *Gateway {
 		o.Now = time.Now
 	}
 	if o.Transport == nil {
-		o.Transport = http.DefaultTransport.(*http.Transport).Clone()
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 256 // keep backend connections warm under concurrency (Go's default is 2)
+		t.DisableCompression = true // pass Accept-Encoding and bodies through untouched
+		o.Transport = t
 	}
 	g := &Gateway{
 		opts:  o,

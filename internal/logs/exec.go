@@ -2,7 +2,6 @@ package logs
 
 import (
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -149,29 +148,28 @@ func (e *Exec) emits(k lineKind) bool {
 }
 
 // Emit writes the lines the level allows to s, each as "(requestId) line\n" (facts §3: the
-// CloudWatch prefix), one WriteLine per line. It stops at the first error.
+// CloudWatch prefix), in one WriteLine call so that one request's lines stay together.
 func (e *Exec) Emit(s Sink) error {
 	if e == nil || e.level == LevelOff {
 		return nil
 	}
 	e.mu.Lock()
-	lines := slices.Clone(e.lines)
-	e.mu.Unlock()
 	var buf []byte
-	for _, l := range lines {
+	for _, l := range e.lines {
 		if !e.emits(l.kind) {
 			continue
 		}
-		buf = append(buf[:0], '(')
+		buf = append(buf, '(')
 		buf = append(buf, e.requestID...)
 		buf = append(buf, ") "...)
 		buf = append(buf, l.text...)
 		buf = append(buf, '\n')
-		if err := s.WriteLine(buf); err != nil {
-			return err
-		}
 	}
-	return nil
+	e.mu.Unlock()
+	if len(buf) == 0 {
+		return nil
+	}
+	return s.WriteLine(buf)
 }
 
 // ExecLogGroup is the CloudWatch log group of a stage's execution log:

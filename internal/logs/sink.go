@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 )
 
 // Sink receives whole log lines. WriteLine is safe for concurrent use; each call writes one
@@ -16,16 +17,25 @@ type Sink interface {
 	Close() error
 }
 
-// File is an append-only log file. Every line is one write(2) to a file opened with
-// O_APPEND, so several processes may share the file. Reopen supports log rotation: after
-// the file is renamed, Reopen (on SIGHUP) starts a new file at the same path.
+// File is an append-only log file opened with O_APPEND. Lines are buffered and written in
+// blocks of whole lines — at 64 KiB, or FlushInterval after the first unwritten line — so a
+// busy gateway does not pay one write(2) per line, and several processes may still share the
+// file. Reopen supports log rotation: after the file is renamed, Reopen (on SIGHUP) starts a new
+// file at the same path.
 type File struct {
 	path string
 
-	mu  sync.Mutex
-	f   *os.File // nil once closed
-	buf []byte
+	mu      sync.Mutex
+	f       *os.File // nil once closed
+	pending []byte
+	timer   *time.Timer
+	armed   bool // the timer will flush
 }
+
+// FlushInterval bounds how long a written line may wait in a File's buffer.
+const FlushInterval = 200 * time.Millisecond
+
+const flushSize = 64 << 10
 
 var _ Sink = (*File)(nil)
 
@@ -52,18 +62,53 @@ func openAppend(path string) (*os.File, error) {
 // Path returns the file's path.
 func (f *File) Path() string { return f.path }
 
-// WriteLine appends p (plus "\n" when missing) in a single write.
+// WriteLine appends p (plus "\n" when missing) to the buffer; p may hold several whole lines,
+// which stay together in the file.
 func (f *File) WriteLine(p []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.f == nil {
 		return fmt.Errorf("log file %s: %w", f.path, os.ErrClosed)
 	}
+	f.pending = append(f.pending, p...)
 	if len(p) == 0 || p[len(p)-1] != '\n' {
-		f.buf = append(append(f.buf[:0], p...), '\n')
-		p = f.buf
+		f.pending = append(f.pending, '\n')
 	}
-	if _, err := f.f.Write(p); err != nil {
+	if len(f.pending) >= flushSize {
+		return f.flushLocked()
+	}
+	if !f.armed {
+		f.armed = true
+		if f.timer == nil {
+			f.timer = time.AfterFunc(FlushInterval, f.timedFlush)
+		} else {
+			f.timer.Reset(FlushInterval)
+		}
+	}
+	return nil
+}
+
+func (f *File) timedFlush() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.armed = false
+	_ = f.flushLocked()
+}
+
+// Flush writes the buffered lines now.
+func (f *File) Flush() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.flushLocked()
+}
+
+func (f *File) flushLocked() error {
+	if f.f == nil || len(f.pending) == 0 {
+		return nil
+	}
+	_, err := f.f.Write(f.pending)
+	f.pending = f.pending[:0]
+	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
 	return nil
@@ -82,8 +127,13 @@ func (f *File) Reopen() error {
 		nf.Close()
 		return fmt.Errorf("log file %s: %w", f.path, os.ErrClosed)
 	}
+	ferr := f.flushLocked()
 	old := f.f
 	f.f = nf
+	if ferr != nil {
+		old.Close()
+		return ferr
+	}
 	if err := old.Close(); err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}
@@ -97,8 +147,15 @@ func (f *File) Close() error {
 	if f.f == nil {
 		return nil
 	}
+	if f.timer != nil {
+		f.timer.Stop()
+	}
+	ferr := f.flushLocked()
 	err := f.f.Close()
 	f.f = nil
+	if err == nil {
+		err = ferr
+	}
 	if err != nil {
 		return fmt.Errorf("log file: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func readLines(t *testing.T, path string) []string {
@@ -167,6 +168,9 @@ func TestConcurrentReopen(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	if err := f.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	if n := len(readLines(t, path)); n != 800 {
 		t.Errorf("%d lines; want 800", n)
 	}
@@ -209,5 +213,25 @@ func TestWriterSink(t *testing.T) {
 	}
 	if Stdout() != Stdout() || Stdout().Close() != nil {
 		t.Error("Stdout must be one shared sink with a no-op Close")
+	}
+}
+
+// Buffered lines reach the file within FlushInterval without an explicit Flush.
+func TestFileFlushesOnTimer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.log")
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := f.WriteLine([]byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * FlushInterval)
+	for len(readLines(t, path)) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("line not flushed by the timer")
+		}
+		time.Sleep(FlushInterval / 4)
 	}
 }
