@@ -98,7 +98,9 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		if err != nil {
 			return usageErr("%s %s: %v", name, addr, err)
 		}
-		servers = append(servers, srv{name, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}, ln})
+		servers = append(servers, srv{name, &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second,
+			DisableGeneralOptionsHandler: true, // OPTIONS * goes through the pipeline like any request
+			ErrorLog:                     slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}, ln})
 		return nil
 	}
 	closeAll := func() {

@@ -18,8 +18,11 @@ package admin
 import (
 	"bytes"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/internal/decision"
@@ -141,8 +144,30 @@ func Handler(o Options) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if msg := browserGuard(r); msg != "" {
+			writeJSON(w, http.StatusForbidden, errorBody{msg})
+			return
+		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// browserGuard keeps web pages away from the admin API: a request whose Host is a name other
+// than localhost (DNS rebinding) or that a browser marks as cross-origin is refused. The CLI,
+// curl and Prometheus send neither.
+func browserGuard(r *http.Request) string {
+	host := r.Host
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host != "" && !strings.EqualFold(host, "localhost") && net.ParseIP(host) == nil {
+		return "the admin API answers only requests addressed to an IP address or localhost, not " + strconv.Quote(r.Host)
+	}
+	if r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") == "cross-site" || r.Header.Get("Sec-Fetch-Site") == "same-site" {
+		return "the admin API does not answer cross-origin browser requests"
+	}
+	return ""
 }
 
 // writeJSON sends v as one line of JSON (HTML characters not escaped).

@@ -345,3 +345,32 @@ func TestListenLoopbackCheck(t *testing.T) {
 		t.Errorf("message = %q\nwant      %q", err.Error(), want)
 	}
 }
+
+// Web pages cannot reach the admin API: DNS-rebinding host names and cross-origin browser
+// requests are refused; the CLI's requests are not.
+func TestBrowserGuard(t *testing.T) {
+	h := Handler(Options{})
+	for _, tc := range []struct {
+		host   string
+		header map[string]string
+		want   int
+	}{
+		{"127.0.0.1:4572", nil, 200},
+		{"localhost:4572", nil, 200},
+		{"[::1]:4572", nil, 200},
+		{"evil.example:4572", nil, 403},
+		{"127.0.0.1:4572", map[string]string{"Origin": "http://evil.example"}, 403},
+		{"127.0.0.1:4572", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
+	} {
+		req := httptest.NewRequest("GET", "http://x/healthz", nil)
+		req.Host = tc.host
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != tc.want {
+			t.Errorf("Host %s %v: %d, want %d (%s)", tc.host, tc.header, rec.Code, tc.want, rec.Body)
+		}
+	}
+}

@@ -96,6 +96,7 @@ func New(w *config.World, o Options) *Gateway {
 		checks: []pipeline.Check{
 			sizeCheck{},
 			endpointcheck.Check{},
+			pending.WAF{},
 			routecheck.Check{},
 			pending.Check{},
 		},
@@ -191,8 +192,8 @@ func (sizeCheck) Check(r *pipeline.Request) (pipeline.Result, error) {
 // §2.1), else a new one; replaced reports a non-UUID client value.
 func requestID(r *http.Request) (id string, replaced bool) {
 	if v := r.Header.Get("x-amzn-RequestId"); v != "" {
-		if u, err := uuid.Parse(v); err == nil && len(v) == 36 {
-			return u.String(), false
+		if _, err := uuid.Parse(v); err == nil && len(v) == 36 {
+			return v, false // echoed as the client sent it
 		}
 		return uuid.NewString(), true
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/ctxvars"
@@ -24,6 +26,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 	world := st.world
 	start := g.opts.Now()
 	id, replaced := requestID(r)
+	if !replaced && g.opts.Decisions != nil && r.Header.Get("x-amzn-RequestId") != "" {
+		// A client-chosen id that is already recorded would overwrite another request's
+		// decision; give this request its own id instead.
+		if _, taken := g.opts.Decisions.Get(id); taken {
+			id, replaced = uuid.NewString(), true
+		}
+	}
 	ext := extendedID()
 
 	d := &decision.Decision{
@@ -54,7 +63,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 		SourceIP: d.Request.SourceIP,
 		Listener: listener,
 		Host:     hostOnly(r.Host),
-		RawPath:  r.URL.EscapedPath(),
+		RawPath:  removeDotSegments(r.URL.EscapedPath()),
 		Log:      func(l string) { lines = append(lines, l) },
 	}
 
@@ -79,7 +88,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 	end := g.opts.Now()
 	d.LatencyMs = float64(end.Sub(start).Microseconds()) / 1000
 	d.ResponseLength = rw.n
-	d.ExecutionLog = lines
+	d.ExecutionLog = keepLines(lines, pr)
 	vars.Status = d.Status
 	vars.ResponseLength = ctxvars.Some(rw.n)
 	vars.ResponseLatency = ctxvars.Some(end.Sub(start))
@@ -251,6 +260,7 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 		h[k] = v
 	}
 	setIDHeaders(h, d.RequestID, d.ExtendedRequestID)
+	h["X-Amzn-Trace-Id"] = []string{traceID(pr.Now)}
 	if g.opts.Debug {
 		h.Set("X-Portcullis-Cause", e.ID)
 		h.Set("X-Portcullis-Reason", headerSafe(den.Reason))
@@ -400,6 +410,54 @@ func (g *Gateway) writeExec(d *decision.Decision, pr *pipeline.Request) {
 	if err := ex.Emit(s); err != nil {
 		g.opts.Logger.Error("execution log write", "path", path, "err", err)
 	}
+}
+
+// keepLines drops the request and response data lines (bodies, headers) from what the
+// decision record keeps unless the stage traces data, as AWS's execution log does: the
+// record must not hold more than the stage's logging would.
+func keepLines(lines []string, pr *pipeline.Request) []string {
+	if len(lines) == 0 || pr.Stage == nil {
+		return lines
+	}
+	if _, trace := logLevel(pr); trace {
+		return lines
+	}
+	out := lines[:0]
+	for _, l := range lines {
+		if !logs.IsDataTrace(l) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// removeDotSegments resolves "." and ".." path segments (RFC 3986 §5.2.4) in a raw path, as an
+// HTTP front end does before routing; percent-encoded dots are data and stay.
+func removeDotSegments(p string) string {
+	if !strings.Contains(p, "/.") {
+		return p
+	}
+	segs := strings.Split(p, "/")
+	out := make([]string, 0, len(segs))
+	for i, s := range segs {
+		last := i == len(segs)-1
+		switch s {
+		case ".":
+			if last {
+				out = append(out, "")
+			}
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+			if last {
+				out = append(out, "")
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, "/")
 }
 
 // logLevel picks the method setting that applies: "/resource/VERB" first, then "*/*".

@@ -44,8 +44,31 @@ var RemappedResponseHeaders = []string{
 	"WWW-Authenticate",
 }
 
-// remapHeaders renames the remapped headers in place. Transfer-Encoding is dropped.
+// connectionListed returns the headers a Connection header names: hop-by-hop by RFC 9110
+// §7.6.1, never forwarded.
+func connectionListed(h http.Header) map[string]bool {
+	var out map[string]bool
+	for _, v := range h.Values("Connection") {
+		for _, name := range strings.Split(v, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				if out == nil {
+					out = map[string]bool{}
+				}
+				out[http.CanonicalHeaderKey(name)] = true
+			}
+		}
+	}
+	return out
+}
+
+// remapHeaders renames the remapped headers in place. Transfer-Encoding, Keep-Alive,
+// Proxy-Connection and headers a Connection header names are dropped (hop-by-hop).
 func remapHeaders(h http.Header) {
+	for name := range connectionListed(h) {
+		h.Del(name)
+	}
+	h.Del("Keep-Alive")
+	h.Del("Proxy-Connection")
 	for _, name := range RemappedResponseHeaders {
 		if vs, ok := h[http.CanonicalHeaderKey(name)]; ok {
 			delete(h, http.CanonicalHeaderKey(name))
@@ -76,9 +99,13 @@ func (k *call) endpointURI(pathParams map[string]string) (*url.URL, string, *Fai
 		if !ok {
 			v = k.PathParams[name]
 		}
+		if !strings.Contains(k.ResourcePath, "{"+name+"+}") {
+			// A single-segment value keeps an encoded "/" encoded: it must not add path segments.
+			return escapeSegment(v)
+		}
 		segs := strings.Split(v, "/")
 		for i, s := range segs {
-			segs[i] = url.PathEscape(s)
+			segs[i] = escapeSegment(s)
 		}
 		return strings.Join(segs, "/")
 	})
@@ -88,6 +115,18 @@ func (k *call) endpointURI(pathParams map[string]string) (*url.URL, string, *Fai
 			Detail: "Execution failed due to configuration error: Invalid endpoint address"}
 	}
 	return u, raw, nil
+}
+
+// escapeSegment escapes one path segment; "." and ".." are escaped too, so that a value taken
+// from the client can never climb out of the integration URI's path at the backend.
+func escapeSegment(s string) string {
+	switch s {
+	case ".":
+		return "%2E"
+	case "..":
+		return "%2E%2E"
+	}
+	return url.PathEscape(s)
 }
 
 // traceID returns the client's X-Amzn-Trace-Id when it has a Root, else a new X-Ray id.
@@ -155,8 +194,9 @@ func (k *call) http(ctx context.Context, proxy bool) (*Response, *Failure) {
 	h := http.Header{}
 	var body []byte
 	if proxy {
+		listed := connectionListed(k.In.Header)
 		for name, vs := range k.In.Header {
-			if droppedRequestHeaders[name] {
+			if droppedRequestHeaders[name] || listed[name] {
 				continue
 			}
 			if name == "Authorization" && len(vs) > 0 && isSigV4(vs[0]) {

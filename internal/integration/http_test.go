@@ -94,7 +94,8 @@ func TestHTTPCustom(t *testing.T) {
 	if got.Method != "PUT" {
 		t.Errorf("method %s", got.Method)
 	}
-	if want := "/items/1/x%20y/z?fixed=1&all=a+b%2Cc&q=c"; got.RequestURI != want {
+	// {rest} is not greedy: its "/" (from an encoded %2F) stays encoded.
+	if want := "/items/1/x%20y%2Fz?fixed=1&all=a+b%2Cc&q=c"; got.RequestURI != want {
 		t.Errorf("request URI %q, want %q", got.RequestURI, want)
 	}
 	if got.Host != hostOf(be) {
@@ -109,7 +110,7 @@ func TestHTTPCustom(t *testing.T) {
 			t.Errorf("backend header %s = %q, want %q", k, g, v)
 		}
 	}
-	if resp.URI != be.URL+"/items/1/x%20y/z?fixed=1&all=a+b%2Cc&q=c" {
+	if resp.URI != be.URL+"/items/1/x%20y%2Fz?fixed=1&all=a+b%2Cc&q=c" {
 		t.Errorf("URI %q", resp.URI)
 	}
 	// Execution log, in AWS's order.
@@ -185,6 +186,7 @@ func TestHTTPProxy(t *testing.T) {
 		"X-Custom-Request": "yes",
 	})
 	r.PathParams = map[string]string{"proxy": "a/b c"}
+	r.ResourcePath = "/any/{proxy+}"
 	resp := invokeOK(t, c, r)
 	body := readBody(t, resp)
 	if resp.Status != 401 || resp.IntegrationStatus != 401 {
@@ -387,5 +389,19 @@ func TestHTTPFailures(t *testing.T) {
 				t.Errorf("detail not logged: %q", lb.all())
 			}
 		})
+	}
+}
+
+// Values taken from the client can never climb out of the integration URI's path: dot segments
+// are escaped, and a single-segment parameter keeps an encoded "/" encoded.
+func TestEndpointURINoTraversal(t *testing.T) {
+	k := &call{c: NewClient(Options{}), Request: &Request{Integration: &apidef.Integration{URI: "http://backend/pets/{id}/{rest}"},
+		ResourcePath: "/pets/{id}/{rest+}", PathParams: map[string]string{"id": "../admin", "rest": "a/../../b/./c"}}}
+	u, _, f := k.endpointURI(nil)
+	if f != nil {
+		t.Fatal(f)
+	}
+	if got, want := u.EscapedPath(), "/pets/..%2Fadmin/a/%2E%2E/%2E%2E/b/%2E/c"; got != want {
+		t.Errorf("path %q, want %q", got, want)
 	}
 }

@@ -518,7 +518,7 @@ func parseStatusCode(raw json.RawMessage) (int, error) {
 	if err != nil {
 		return 0, errors.New("not an integer")
 	}
-	if n < 100 || n > 599 {
+	if n < 200 || n > 599 { // a 1xx is not a final response
 		return 0, errors.New("out of range")
 	}
 	return n, nil

@@ -102,7 +102,7 @@ func MethodRequestPath(params map[string]string) string {
 
 // MethodRequestQueryString is "Method request query string: {}".
 func MethodRequestQueryString(query map[string][]string) string {
-	return "Method request query string: " + FormatValues(query, nil)
+	return "Method request query string: " + FormatValues(query, SensitiveQuery)
 }
 
 // MethodRequestHeaders is "Method request headers: {…}" with x-api-key and Authorization masked.

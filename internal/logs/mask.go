@@ -30,9 +30,17 @@ func MaskKey(v string) string {
 }
 
 // SensitiveHeader reports whether a header's value is masked in the execution log's header
-// maps: x-api-key and Authorization (facts §3.1), in any case.
+// maps: x-api-key and Authorization (facts §3.1), and the session token of temporary
+// credentials (X-Amz-Security-Token), in any case.
 func SensitiveHeader(name string) bool {
-	return strings.EqualFold(name, "x-api-key") || strings.EqualFold(name, "authorization")
+	return strings.EqualFold(name, "x-api-key") || strings.EqualFold(name, "authorization") ||
+		strings.EqualFold(name, "x-amz-security-token")
+}
+
+// SensitiveQuery reports whether a query parameter's value is masked: the signature and the
+// session token of a presigned (SigV4 query) request.
+func SensitiveQuery(name string) bool {
+	return strings.EqualFold(name, "X-Amz-Signature") || strings.EqualFold(name, "X-Amz-Security-Token")
 }
 
 // Pair is one key and value of a map written in the execution log.

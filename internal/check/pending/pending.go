@@ -104,3 +104,18 @@ func missingIdentity(r *pipeline.Request, az *apidef.Authorizer) string {
 	}
 	return ""
 }
+
+// WAF stands in for the AWS WAF step (DESIGN.md §2 step 3): it skips stages without a web ACL
+// and fails closed for stages that have one, so a web ACL is never silently ignored.
+type WAF struct{}
+
+// Name implements pipeline.Check.
+func (WAF) Name() string { return "waf" }
+
+// Check implements pipeline.Check.
+func (WAF) Check(r *pipeline.Request) (pipeline.Result, error) {
+	if r.Stage.WebACLArn == "" {
+		return pipeline.Skip("no web ACL is associated with stage " + r.Stage.Name), nil
+	}
+	return failClosed("the stage's AWS WAF web ACL " + r.Stage.WebACLArn), nil
+}
