@@ -10,7 +10,6 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/ctxvars"
 	"github.com/portcullis/portcullis/internal/decision"
@@ -245,10 +244,10 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 		if e.Customizable && pr.Stage != nil {
 			in.Custom = pr.Stage.Deployment.Def.GatewayResponses
 		}
-		resp = gatewayresponse.Render(in)
-		if !customised(in.Custom, in.Type) && resp.Status != e.Status {
-			resp.Status = e.Status // causes whose status differs from their type's default (e.g. 502)
+		if spec, ok := gatewayresponse.Lookup(in.Type); ok && spec.Status != e.Status {
+			in.Status = e.Status // e.g. a malformed Lambda proxy response: API_CONFIGURATION_ERROR, 502
 		}
+		resp = gatewayresponse.Render(in)
 	}
 	d.Status = resp.Status
 	h := w.Header()
@@ -301,22 +300,6 @@ func replaceIf(s, old, new string) string {
 		return s
 	}
 	return strings.ReplaceAll(s, old, new)
-}
-
-// customised reports whether the API customises t or its DEFAULT_xXX fallback.
-func customised(custom map[string]*apidef.GatewayResponse, t gatewayresponse.Type) bool {
-	if len(custom) == 0 {
-		return false
-	}
-	if _, ok := custom[string(t)]; ok {
-		return true
-	}
-	spec, ok := gatewayresponse.Lookup(t)
-	if !ok || spec.FallsBackTo == "" {
-		return false
-	}
-	c, ok := custom[string(spec.FallsBackTo)]
-	return ok && c.StatusCode != ""
 }
 
 func headerSafe(s string) string {

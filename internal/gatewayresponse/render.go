@@ -39,6 +39,10 @@ type Input struct {
 	Param func(location, name string) (string, bool)
 	// Accept is the request's Accept header, for template selection.
 	Accept string
+	// Status, when not 0, replaces the type's default status where no customisation sets a
+	// statusCode: a cause whose status differs from its type's default (a malformed Lambda
+	// proxy response is API_CONFIGURATION_ERROR but 502).
+	Status int
 }
 
 // Response is a rendered gateway response. Header holds Content-Type, Content-Length, the
@@ -73,6 +77,10 @@ func Render(in Input) Response {
 	if !ok {
 		spec, _ = Lookup(Default5XX)
 	}
+	bodySpec := spec // the body quirks follow the type's own default status
+	if in.Status != 0 && spec.Type != RequestTooLarge {
+		spec.Status = in.Status
+	}
 	h := make(http.Header, 4)
 	var resp Response
 	switch entry := customEntry(spec, in.Custom); {
@@ -80,10 +88,10 @@ func Render(in Input) Response {
 		resp = Response{Status: spec.Status, Body: []byte(RequestTooLargeBody)}
 		h.Set("Content-Type", RequestTooLargeContentType)
 	case entry == nil:
-		resp = Response{Status: spec.Status, Body: defaultBody(spec, in.Message)}
+		resp = Response{Status: spec.Status, Body: defaultBody(bodySpec, in.Message)}
 		h.Set("Content-Type", "application/json")
 	default:
-		resp = renderCustom(in, spec, entry, h)
+		resp = renderCustom(in, spec, bodySpec, entry, h)
 	}
 	if in.ErrorType != "" {
 		h.Set("X-Amzn-ErrorType", in.ErrorType)
@@ -107,7 +115,7 @@ func customEntry(spec Spec, custom map[string]*apidef.GatewayResponse) *apidef.G
 
 // renderCustom renders a customised response. The status is the statusCode of the entry used
 // (the type's own, or the fallback's when that is the entry used), else the type's default.
-func renderCustom(in Input, spec Spec, entry *apidef.GatewayResponse, h http.Header) Response {
+func renderCustom(in Input, spec, bodySpec Spec, entry *apidef.GatewayResponse, h http.Header) Response {
 	status := spec.Status
 	if s, ok := parseStatus(entry.StatusCode); ok {
 		status = s
@@ -115,7 +123,7 @@ func renderCustom(in Input, spec Spec, entry *apidef.GatewayResponse, h http.Hea
 	lookup := in.lookup
 	var body []byte
 	if len(entry.ResponseTemplates) == 0 {
-		body = defaultBody(spec, in.Message)
+		body = defaultBody(bodySpec, in.Message)
 		h.Set("Content-Type", "application/json")
 	} else {
 		key := selectTemplate(entry.ResponseTemplates, in.Accept)

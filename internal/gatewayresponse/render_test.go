@@ -395,3 +395,26 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// A cause's own status (502 for a malformed Lambda proxy response) applies whether or not the
+// type is customised, unless the customisation sets a statusCode; the body keeps the type's
+// 5xx form.
+func TestStatusOverride(t *testing.T) {
+	msg := "Internal server error"
+	base := Input{Type: APIConfigurationError, Message: &msg, ErrorType: "InternalServerErrorException", Status: 502}
+	r := Render(base)
+	if r.Status != 502 || string(r.Body) != `{"message": "Internal server error"}` {
+		t.Errorf("default: %d %s", r.Status, r.Body)
+	}
+	withHeader := base
+	withHeader.Custom = map[string]*apidef.GatewayResponse{"DEFAULT_5XX": {ResponseParameters: map[string]string{"gatewayresponse.header.x-a": "'b'"}}}
+	r = Render(withHeader)
+	if r.Status != 502 || r.Header.Get("x-a") != "b" {
+		t.Errorf("customised without statusCode: %d %v", r.Status, r.Header)
+	}
+	withStatus := base
+	withStatus.Custom = map[string]*apidef.GatewayResponse{"API_CONFIGURATION_ERROR": {StatusCode: "503"}}
+	if r = Render(withStatus); r.Status != 503 {
+		t.Errorf("customised statusCode: %d", r.Status)
+	}
+}

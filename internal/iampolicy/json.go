@@ -117,11 +117,8 @@ func (d *treeDecoder) token(path string) (json.Token, int, error) {
 func (d *treeDecoder) syntaxError(err error, off int, path string) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		o := int(se.Offset)
-		if o > 0 {
-			o-- // Offset counts the offending byte itself.
-		}
-		return newParseError(d.doc, o, path, "invalid JSON: "+se.Error())
+		// With Decoder.Token, Offset is the offending byte, or the start of a bad literal.
+		return newParseError(d.doc, int(se.Offset), path, "invalid JSON: "+se.Error())
 	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
 		return newParseError(d.doc, len(d.doc), path, "invalid JSON: unexpected end of document")
