@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/portcullis/portcullis/internal/iampolicy"
 	"io/fs"
 	"maps"
 	"path"
@@ -61,6 +62,7 @@ func (c *Config) Compile(opts Options) (*World, error) {
 		}
 	}
 	k.usagePlanThrottles(w)
+	k.iam(w)
 	for _, d := range c.DomainNames {
 		w.Domains[strings.ToLower(d.DomainName)] = &DomainName{Name: d.DomainName}
 	}
@@ -158,6 +160,14 @@ func (k *compiler) restAPI(f string, ac *RestAPIConfig) *RestAPI {
 	api.Policy = def.Policy
 	if len(ac.Policy) > 0 {
 		api.Policy = ac.Policy
+	}
+	if len(api.Policy) > 0 {
+		origin := ""
+		if len(ac.Policy) == 0 {
+			origin = ac.Definition
+		}
+		api.ResourcePolicy = k.policy(f+".policy", origin, api.Policy, iampolicy.ParseOptions{
+			Kind: iampolicy.Resource, Region: k.c.Region, AccountID: k.c.AccountID, APIID: ac.ID})
 	}
 	ec := def.EndpointConfiguration
 	if ac.DisableExecuteAPIEndpoint != nil {

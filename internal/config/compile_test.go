@@ -60,7 +60,7 @@ restApis:
         deploymentId: d2
   - id: k2k2k2k2k2
     definition: defs/min.oas30.yaml
-    policy: {Version: "2012-10-17", Statement: []}
+    policy: {Version: "2012-10-17", Statement: [{Effect: Deny, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*"}]}
     disableExecuteApiEndpoint: false
     endpointConfiguration: {types: [PRIVATE], vpcEndpointIds: [vpce-0abc]}
     apiKeySource: HEADER
@@ -109,8 +109,10 @@ func TestCompile(t *testing.T) {
 		t.Errorf("api from definition (-want +got):\n%s", diff)
 	}
 	// Config overrides everything.
-	want2 := apiView{"", `{"Statement":[],"Version":"2012-10-17"}`, false, []string{"PRIVATE"}, []string{"vpce-0abc"}, "HEADER"}
-	if diff := cmp.Diff(want2, view(w.APIs["k2k2k2k2k2"])); diff != "" {
+	want2 := apiView{"", `{"Statement":[{"Action":"execute-api:Invoke","Effect":"Deny","Principal":"*","Resource":"execute-api:/*"}],"Version":"2012-10-17"}`, false, []string{"PRIVATE"}, []string{"vpce-0abc"}, "HEADER"}
+	got2 := view(w.APIs["k2k2k2k2k2"])
+	got2.Policy = compactJSON(t, got2.Policy)
+	if diff := cmp.Diff(want2, got2); diff != "" {
 		t.Errorf("api from config (-want +got):\n%s", diff)
 	}
 

@@ -5,6 +5,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/ctxtemplate"
+	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/route"
 )
 
@@ -28,6 +29,8 @@ type World struct {
 	// Raw is the decoded configuration, for sections that later issues compile
 	// (apiKeys, usagePlans, iam, lambda, wafv2, vpcEndpoints).
 	Raw *Config
+	// Credentials are the access keys of the iam section, by access key id.
+	Credentials map[string]*Credential
 	// LambdaEndpoint is lambda.endpoint; LambdaFunctions maps a function ARN to its own endpoint.
 	LambdaEndpoint  string
 	LambdaFunctions map[string]string
@@ -48,6 +51,8 @@ type RestAPI struct {
 	// Policy is the effective resource policy (config `policy` overrides the definition's
 	// x-amazon-apigateway-policy); nil when none.
 	Policy json.RawMessage
+	// ResourcePolicy is Policy parsed (nil when there is none).
+	ResourcePolicy *iampolicy.Policy
 	// DisableExecuteAPIEndpoint: config value, else the definition's endpoint configuration.
 	DisableExecuteAPIEndpoint bool
 	// EndpointTypes (REGIONAL, EDGE, PRIVATE) and VPC endpoint ids.

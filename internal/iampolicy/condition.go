@@ -245,7 +245,7 @@ func (c *condition) compileValues(doc []byte, vals []posString, path string, var
 				return bad(v, `"true" or "false"`)
 			}
 			if len(vals) > 1 {
-				return newParseError(doc, v.off, path, "the Null operator takes exactly one value")
+				return newParseError(doc, vals[1].off, path, "the Null operator takes exactly one value")
 			}
 			c.null = b
 		case opBinary:

@@ -44,8 +44,7 @@ func globMatch(p, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		_, n := utf8.DecodeRuneInString(s[starS:])
-		starS += n
+		starS++
 		si = starS
 		pi = starP + 1
 	}

@@ -60,3 +60,29 @@ func FuzzIncomplete(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseAuthHeader(f *testing.F) {
+	for _, s := range []string{
+		"AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+		"AWS4-HMAC-SHA256 Credential=a,SignedHeaders=b,Signature=c", "AWS4-HMAC-SHA256  Signature=c ,  Credential = a", "Basic x==", "a=b=c", "\x00=\xff", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		h := ParseAuthHeader(v)
+		if strings.Contains(h.Algorithm, " ") {
+			t.Fatalf("algorithm %q contains a space", h.Algorithm)
+		}
+		for k, val := range h.Params {
+			if k != strings.TrimSpace(k) || val != strings.TrimSpace(val) {
+				t.Fatalf("untrimmed pair %q=%q", k, val)
+			}
+			if !strings.Contains(v, k) || !strings.Contains(v, val) {
+				t.Fatalf("pair %q=%q not in %q", k, val, v)
+			}
+		}
+		if h.BadPair != "" && strings.Contains(h.BadPair, "=") {
+			t.Fatalf("bad pair %q has '='", h.BadPair)
+		}
+	})
+}
