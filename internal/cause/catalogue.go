@@ -358,6 +358,13 @@ var catalogue = []Entry{
 		Remedies:  []string{"Add a request template for this Content-Type, or set passthroughBehavior to WHEN_NO_MATCH."},
 	},
 	{
+		ID: CredentialScopeMismatch, Title: "SigV4 credential scope is wrong", Step: "authentication",
+		ResponseType: "INVALID_SIGNATURE", Customizable: true, Status: 403, ErrorType: "InvalidSignatureException",
+		Message:   "{detail}",
+		RootCause: "The SigV4 credential scope names the wrong date, region or service: requests to API Gateway must be signed for service execute-api in the API's region.",
+		Remedies:  []string{"Sign for service execute-api in region REGION: curl --aws-sigv4 \"aws:amz:REGION:execute-api\", or the SDK signer with service \"execute-api\"."},
+	},
+	{
 		ID: IncompleteSignature, Title: "Malformed SigV4 Authorization header", Step: "authentication",
 		ResponseType: "MISSING_AUTHENTICATION_TOKEN", Customizable: true, Status: 403, ErrorType: "IncompleteSignatureException",
 		Message:   "{detail}",

@@ -101,6 +101,7 @@ const (
 	BadRequestBody                 = "bad-request-body"
 	GatewayInternalError           = "gateway-internal-error"
 	UnsupportedMediaType           = "unsupported-media-type"
+	CredentialScopeMismatch        = "credential-scope-mismatch"
 	IncompleteSignature            = "incomplete-signature"
 )
 

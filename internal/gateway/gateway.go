@@ -27,6 +27,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/cause"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
+	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/check/pending"
 	routecheck "github.com/portcullis/portcullis/internal/check/route"
 	"github.com/portcullis/portcullis/internal/config"
@@ -98,6 +99,9 @@ func New(w *config.World, o Options) *Gateway {
 			endpointcheck.Check{},
 			pending.WAF{},
 			routecheck.Check{},
+			iam.PreAuth{},
+			iam.Authenticate{},
+			iam.Authorize{},
 			pending.Check{},
 		},
 	}
@@ -178,11 +182,15 @@ type sizeCheck struct{}
 func (sizeCheck) Name() string { return "request" }
 
 func (sizeCheck) Check(r *pipeline.Request) (pipeline.Result, error) {
-	if r.HTTP.ContentLength > MaxBody {
+	if r.HTTP.ContentLength > MaxBody || len(r.Body) > MaxBody {
+		ev := "the body exceeded 10485760 bytes while streaming"
+		if r.HTTP.ContentLength > MaxBody {
+			ev = "Content-Length: " + strconv.FormatInt(r.HTTP.ContentLength, 10)
+		}
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.RequestTooLarge,
 			Reason:   "the request body is larger than 10 MB",
-			Evidence: []string{"Content-Length: " + strconv.FormatInt(r.HTTP.ContentLength, 10)},
+			Evidence: []string{ev},
 		}), nil
 	}
 	return pipeline.Pass("Content-Length within 10485760 bytes"), nil

@@ -1,6 +1,9 @@
 package gateway_test
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
@@ -38,6 +43,8 @@ type scenario struct {
 		Path    string            `yaml:"path"`
 		Headers map[string]string `yaml:"headers"`
 		Body    string            `yaml:"body"`
+		// Sign signs the request with the AWS SDK's SigV4 signer (a real client).
+		Sign *signSpec `yaml:"sign"`
 	} `yaml:"request"`
 	Expect struct {
 		Status int `yaml:"status"`
@@ -52,6 +59,69 @@ type scenario struct {
 		Evidence     []string          `yaml:"evidenceContains"`
 		ExecLog      []string          `yaml:"execLogContains"`
 	} `yaml:"expect"`
+}
+
+// signSpec says how to sign a scenario request.
+type signSpec struct {
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+	SessionToken    string `yaml:"sessionToken"`
+	Region          string `yaml:"region"`  // default us-east-1
+	Service         string `yaml:"service"` // default execute-api
+	Skew            string `yaml:"skew"`    // signing time relative to now, e.g. "-6m"
+	Presign         bool   `yaml:"presign"`
+	// Tamper changes a signed part after signing: "query" or "body".
+	Tamper string `yaml:"tamper"`
+}
+
+// sign signs req (whose body is body) as the spec says.
+func (s *signSpec) sign(t *testing.T, req *http.Request, body string) *http.Request {
+	t.Helper()
+	region, service := s.Region, s.Service
+	if region == "" {
+		region = "us-east-1"
+	}
+	if service == "" {
+		service = "execute-api"
+	}
+	at := time.Now()
+	if s.Skew != "" {
+		d, err := time.ParseDuration(s.Skew)
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = at.Add(d)
+	}
+	creds := aws.Credentials{AccessKeyID: s.AccessKeyID, SecretAccessKey: s.SecretAccessKey, SessionToken: s.SessionToken}
+	sum := sha256.Sum256([]byte(body))
+	signer := v4.NewSigner()
+	if s.Presign {
+		u, hdr, err := signer.PresignHTTP(context.Background(), creds, req, "UNSIGNED-PAYLOAD", service, region, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := http.NewRequest(req.Method, u, strings.NewReader(body))
+		out.Host = req.Host
+		for k, v := range hdr {
+			if !strings.EqualFold(k, "Host") {
+				out.Header[k] = v
+			}
+		}
+		req = out
+	} else if err := signer.SignHTTP(context.Background(), creds, req, hex.EncodeToString(sum[:]), service, region, at); err != nil {
+		t.Fatal(err)
+	}
+	switch s.Tamper {
+	case "":
+	case "query":
+		req.URL.RawQuery = strings.TrimPrefix(req.URL.RawQuery+"&extra=1", "&")
+	case "body":
+		req.Body = io.NopCloser(strings.NewReader(body + "!"))
+		req.ContentLength = int64(len(body) + 1)
+	default:
+		t.Fatalf("unknown tamper %q", s.Tamper)
+	}
+	return req
 }
 
 // worldFor loads a scenario world and points its backends at servers started for the test.
@@ -129,6 +199,9 @@ func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scena
 	req.Host = sc.Request.Host
 	for k, v := range sc.Request.Headers {
 		req.Header.Set(k, v)
+	}
+	if sc.Request.Sign != nil {
+		req = sc.Request.Sign.sign(t, req, sc.Request.Body)
 	}
 	resp, err := srv.Client().Do(req)
 	if err != nil {

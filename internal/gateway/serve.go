@@ -54,7 +54,18 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 		d.Evidence = append(d.Evidence, "the client's x-amzn-RequestId is not a UUID; AWS replaces it (access logs show UUID_REPLACED_INVALID_REQUEST_ID)")
 	}
 	var lines []string
+	var body []byte
+	if r.ContentLength <= MaxBody {
+		// API Gateway buffers the request (10 MB at most): SigV4 needs the payload hash and
+		// integrations the body.
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, MaxBody+1)); err != nil {
+			g.opts.Logger.Warn("reading the request body", "requestId", id, "err", err)
+		}
+	}
 	pr := &pipeline.Request{
+		Body:     body,
+		TLS:      r.TLS != nil,
 		HTTP:     r,
 		World:    world,
 		Now:      start,
@@ -102,13 +113,7 @@ func (g *Gateway) integrate(w *countingWriter, r *http.Request, pr *pipeline.Req
 		return &decision.Denial{Cause: cause.IntegrationConfigError, Reason: fmt.Sprintf("method %s %s has no integration", m.HTTPMethod, pr.Match.Resource.Path),
 			Evidence: []string{"the definition has no x-amazon-apigateway-integration for this operation"}}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-	if err != nil {
-		return &decision.Denial{Cause: cause.GatewayInternalError, Reason: "reading the request body failed: " + err.Error()}
-	}
-	if len(body) > MaxBody {
-		return &decision.Denial{Cause: cause.RequestTooLarge, Reason: "the request body is larger than 10 MB", Evidence: []string{"the body exceeded 10485760 bytes while streaming"}}
-	}
+	body := pr.Body
 	*lines = append(*lines, logs.MethodRequestBody(string(body)))
 	world := st.world
 	stage := pr.Stage
@@ -138,6 +143,7 @@ func (g *Gateway) integrate(w *countingWriter, r *http.Request, pr *pipeline.Req
 		Protocol:          "HTTP/1.1",
 		BinaryMediaTypes:  stage.Deployment.Def.BinaryMediaTypes,
 		Vars:              vars.Lookup,
+		Identity:          identity(pr),
 		Log:               func(l string) { *lines = append(*lines, l) },
 	}
 	t0 := g.opts.Now()
@@ -286,6 +292,7 @@ func concreteRemedies(pr *pipeline.Request, first, catalogue []string) []string 
 		if pr.Stage != nil {
 			r = replaceIf(r, "STAGE", pr.Stage.Name)
 		}
+		r = replaceIf(r, "REGION", pr.World.Region)
 		if m := pr.Match; m.Resource != nil && m.Method != nil {
 			r = replaceIf(r, "RES_ID", m.Resource.ID)
 			r = replaceIf(r, "--http-method VERB", "--http-method "+m.Method.HTTPMethod)
@@ -534,7 +541,27 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 	if pr.BasePathMatched != nil {
 		v.CustomDomainBasePathMatched = *pr.BasePathMatched
 	}
+	if c := pr.Caller; c != nil {
+		v.Caller = c.Principal.Caller
+		v.User = c.Principal.UserID
+		v.UserArn = c.Principal.ARN
+		v.IdentityAccountID = c.Principal.Account
+		v.AccessKey = c.AccessKeyID
+	}
 	return v
+}
+
+// identity is requestContext.identity's caller fields for a Lambda proxy event (facts §4.2).
+func identity(pr *pipeline.Request) map[string]*string {
+	c := pr.Caller
+	if c == nil {
+		return nil
+	}
+	s := func(v string) *string { return &v }
+	return map[string]*string{
+		"caller": s(c.Principal.Caller), "user": s(c.Principal.UserID), "userArn": s(c.Principal.ARN),
+		"accountId": s(c.Principal.Account), "accessKey": s(c.AccessKeyID),
+	}
 }
 
 func stagePathOrRoot(p string) string {

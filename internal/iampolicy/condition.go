@@ -414,7 +414,7 @@ func (c *condition) matchAny(ev *evalCtx, v string) bool {
 		}
 	case opStringLike:
 		for i := range c.texts {
-			if p, ok := c.texts[i].resolve(ev); ok && globMatch(p, v, false) {
+			if c.texts[i].match(ev, v) {
 				return true
 			}
 		}

@@ -144,7 +144,7 @@ func (st *statement) eval(ev *evalCtx, i int, sr *StatementResult) {
 
 	matched = false
 	for j := range st.resources {
-		if pat, ok := st.resources[j].resolve(ev); ok && globMatch(pat, r.Resource, false) {
+		if st.resources[j].match(ev, r.Resource) {
 			matched = true
 			break
 		}

@@ -44,7 +44,8 @@ func globMatch(p, s string, fold bool) bool {
 		if starP < 0 {
 			return false
 		}
-		starS++
+		_, n := utf8.DecodeRuneInString(s[starS:])
+		starS += n
 		si = starS
 		pi = starP + 1
 	}
@@ -127,6 +128,7 @@ type text struct {
 	raw   string // as written in the policy
 	glob  string // internal form when there are no variables
 	plain string // glob without escapes: the literal text when there are no variables
+	pre   int    // length of glob's leading run of plain literal bytes
 	parts []textPart
 }
 
@@ -143,6 +145,7 @@ func compileText(raw string, vars bool) text {
 	if !vars || !strings.Contains(raw, "${") {
 		t.glob = escapeBackslash(raw)
 		t.plain = raw
+		t.pre = literalPrefix(t.glob)
 		return t
 	}
 	var lit strings.Builder
@@ -199,6 +202,7 @@ func compileText(raw string, vars bool) text {
 	if !hasVar {
 		t.glob = lit.String()
 		t.plain = unescapeGlob(t.glob)
+		t.pre = literalPrefix(t.glob)
 		t.parts = nil
 		return t
 	}
@@ -259,4 +263,25 @@ func (t *text) literal(ev *evalCtx) (string, bool) {
 		b.WriteString(v)
 	}
 	return b.String(), true
+}
+
+// literalPrefix returns the length of p's leading bytes that are neither wildcards nor escapes.
+func literalPrefix(p string) int {
+	if i := strings.IndexAny(p, `*?\`); i >= 0 {
+		return i
+	}
+	return len(p)
+}
+
+// match reports whether s matches the text as a case-sensitive glob for this request. Constant
+// texts compare their literal prefix first, which settles most ARN mismatches cheaply.
+func (t *text) match(ev *evalCtx, s string) bool {
+	if t.parts == nil {
+		if !strings.HasPrefix(s, t.glob[:t.pre]) {
+			return false
+		}
+		return globMatch(t.glob[t.pre:], s[t.pre:], false)
+	}
+	p, ok := t.resolve(ev)
+	return ok && globMatch(p, s, false)
 }

@@ -26,8 +26,12 @@ type Request struct {
 	Listener string
 	// Host is the request's host without the port, lower case.
 	Host string
-	// RawPath is the request path as received (still percent-encoded).
+	// RawPath is the request path as received (still percent-encoded), dot segments resolved.
 	RawPath string
+	// Body is the request body, read once by the gateway (at most 10 MB + 1 byte).
+	Body []byte
+	// TLS says the request came over TLS (aws:SecureTransport).
+	TLS bool
 
 	// --- resolved by the endpoint check ---
 
@@ -47,8 +51,19 @@ type Request struct {
 
 	Match route.Match
 
+	// --- resolved by the authentication checks ---
+
+	// Caller is the authenticated IAM caller of an AWS_IAM method (nil otherwise).
+	Caller *Caller
+
 	// Log receives execution-log lines (AWS wording); nil discards.
 	Log func(line string)
+}
+
+// Caller is an IAM principal whose SigV4 signature verified.
+type Caller struct {
+	Principal   *config.Principal
+	AccessKeyID string
 }
 
 // Logf appends an execution-log line.

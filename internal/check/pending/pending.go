@@ -1,9 +1,8 @@
-// Package pending stands in for the pipeline steps that later issues implement (resource
-// policies, AWS_IAM, Lambda and Cognito authorizers, API keys and usage plans; DESIGN.md §2
-// steps 6–9). It answers exactly where the answer does not depend on the missing evaluators —
-// an unsigned request to an AWS_IAM method, a missing authorizer identity source, a missing API
-// key — and otherwise fails closed: a method that requires authorization is never served
-// unauthorized.
+// Package pending stands in for the pipeline steps that later issues implement (Lambda and
+// Cognito authorizers, API keys and usage plans, AWS WAF; DESIGN.md §2 steps 3, 7–9). It answers
+// exactly where the answer does not depend on the missing evaluators — a missing authorizer
+// identity source, a missing API key — and otherwise fails closed: a method that requires
+// authorization is never served unauthorized.
 package pending
 
 import (
@@ -34,21 +33,9 @@ func failClosed(what string) pipeline.Result {
 // Check implements pipeline.Check.
 func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	m := r.Match.Method
-	if len(r.API.Policy) > 0 {
-		return failClosed("the API's resource policy"), nil
-	}
 	h := r.HTTP.Header
 	switch m.AuthorizationType {
-	case "", "NONE":
-	case "AWS_IAM":
-		if h.Get("Authorization") == "" && r.HTTP.URL.Query().Get("X-Amz-Signature") == "" {
-			return pipeline.Deny(&decision.Denial{
-				Cause:    cause.MissingAuthenticationToken,
-				Reason:   fmt.Sprintf("method %s %s uses AWS_IAM authorization and the request is not signed", m.HTTPMethod, r.Match.Resource.Path),
-				Evidence: []string{"authorizationType is AWS_IAM", "no Authorization header and no X-Amz-Signature query parameter"},
-			}), nil
-		}
-		return failClosed("SigV4 verification for AWS_IAM methods"), nil
+	case "", "NONE", "AWS_IAM": // decided by the iam checks
 	case "CUSTOM", "COGNITO_USER_POOLS":
 		az := r.Stage.Deployment.Def.Authorizers[m.AuthorizerName]
 		if az == nil {
