@@ -37,6 +37,9 @@ func TestPrincipalForms(t *testing.T) {
 		{"session ARN", `{"AWS":"arn:aws:sts::111122223333:assumed-role/ci/b7"}`, ciSession(), true},
 		{"other session ARN", `{"AWS":"arn:aws:sts::111122223333:assumed-role/ci/other"}`, ciSession(), false},
 		{"wildcard inside ARN is literal", `{"AWS":"arn:aws:iam::123456789012:user/*"}`, alice(), false},
+		{"user unique ID", `{"AWS":"AIDAEXAMPLEALICE"}`, alice(), true},
+		{"role unique ID matches session", `{"AWS":"AROAEXAMPLECIROLE01"}`, ciSession(), true},
+		{"other unique ID", `{"AWS":"AIDAEXAMPLEBOB00"}`, alice(), false},
 		{"service principal never matches", `{"Service":"lambda.amazonaws.com"}`, alice(), false},
 		{"list OR", `{"AWS":["arn:aws:iam::123456789012:user/bob","arn:aws:iam::123456789012:user/alice"]}`, alice(), true},
 	}

@@ -35,7 +35,7 @@ func alice() Principal {
 func ciSession() Principal {
 	return Principal{
 		ARN: "arn:aws:sts::111122223333:assumed-role/ci/b7", Account: "111122223333",
-		UserID: "AROAEXAMPLECI:b7", Type: "AssumedRole",
+		UserID: "AROAEXAMPLECIROLE01:b7", Type: "AssumedRole",
 		RoleARN: "arn:aws:iam::111122223333:role/ci",
 	}
 }

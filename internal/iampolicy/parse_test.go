@@ -72,7 +72,7 @@ func TestParseErrors(t *testing.T) {
 		{"principal type", `{"Statement":{"Effect":"Allow","Principal":{§"IAM":"*"},"Action":"*","Resource":"*"}}`, resourceOpts,
 			"Statement.Principal.IAM", `unknown principal type; use "AWS", "Service", "Federated" or "CanonicalUser"`},
 		{"principal value", `{"Statement":{"Effect":"Allow","Principal":{"AWS":§"alice"},"Action":"*","Resource":"*"}}`, resourceOpts,
-			"Statement.Principal.AWS", `invalid principal "alice": want "*", a 12-digit account ID or an ARN`},
+			"Statement.Principal.AWS", `invalid principal "alice": want "*", a 12-digit account ID, an ARN or a unique ID`},
 		{"condition not object", `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":§[]}}`, ParseOptions{},
 			"Statement.Condition", "must be an object, not an array"},
 		{"unknown operator", "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\",\n\"Condition\":{§\"StringEqual\":{\"k\":\"v\"}}}}", ParseOptions{},

@@ -11,13 +11,15 @@ import (
 // "NotPrincipal"; facts §5.3): "*" and {"AWS": "*"} match every caller, anonymous ones
 // included; {"AWS": "123456789012"} and "arn:aws:iam::123456789012:root" match any principal of
 // that account; a user ARN matches that user; a role ARN matches every session of the role; an
-// assumed-role session ARN matches that session. Wildcards inside an ARN are not supported by
+// assumed-role session ARN matches that session; a unique ID (AIDA… for a user, AROA… for a
+// role, as IAM rewrites the ARN of a deleted principal) matches aws:userid. Wildcards inside an ARN are not supported by
 // IAM in Principal and are compared literally. Service, Federated and CanonicalUser principals
 // are accepted but never match a SigV4 IAM caller.
 type principalSet struct {
 	any      bool
 	accounts []string // 12-digit account IDs
 	arns     []string // user, role and session ARNs, compared exactly
+	ids      []string // unique IDs (AIDA…, AROA…), which IAM stores when a named principal is deleted
 	display  string   // the element as written, compact JSON
 }
 
@@ -57,6 +59,8 @@ func compilePrincipal(doc []byte, n *jnode, path string) (*principalSet, error) 
 				ps.any = true
 			case isAccountID(v.s):
 				ps.accounts = append(ps.accounts, v.s)
+			case isUniqueID(v.s):
+				ps.ids = append(ps.ids, v.s)
 			case strings.HasPrefix(v.s, "arn:"):
 				if acct, ok := rootAccount(v.s); ok {
 					ps.accounts = append(ps.accounts, acct)
@@ -64,11 +68,30 @@ func compilePrincipal(doc []byte, n *jnode, path string) (*principalSet, error) 
 					ps.arns = append(ps.arns, v.s)
 				}
 			default:
-				return nil, newParseError(doc, v.off, p, "invalid principal "+quote(v.s)+": want \"*\", a 12-digit account ID or an ARN")
+				return nil, newParseError(doc, v.off, p, "invalid principal "+quote(v.s)+": want \"*\", a 12-digit account ID, an ARN or a unique ID")
 			}
 		}
 	}
 	return ps, nil
+}
+
+// isUniqueID recognises IAM unique IDs of users (AIDA) and roles (AROA).
+func isUniqueID(s string) bool {
+	if len(s) < 16 || len(s) > 128 || (!strings.HasPrefix(s, "AIDA") && !strings.HasPrefix(s, "AROA")) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// uniqueID is the caller's unique ID without a role session suffix.
+func (p *Principal) uniqueID() string {
+	id, _, _ := strings.Cut(p.UserID, ":")
+	return id
 }
 
 func isAccountID(s string) bool {
@@ -140,7 +163,8 @@ func (ps *principalSet) matches(p *Principal) bool {
 		return true
 	}
 	return (p.ARN != "" && slices.Contains(ps.arns, p.ARN)) ||
-		(p.RoleARN != "" && slices.Contains(ps.arns, p.RoleARN))
+		(p.RoleARN != "" && slices.Contains(ps.arns, p.RoleARN)) ||
+		(p.UserID != "" && slices.Contains(ps.ids, p.uniqueID()))
 }
 
 // excludes reports whether NotPrincipal exempts the caller. IAM evaluates a caller as all of

@@ -50,6 +50,12 @@ type Request struct {
 	// --- resolved by the route check ---
 
 	Match route.Match
+	// MethodARN is the execute-api ARN of the request with the actual verb and path
+	// (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/VERB/path; facts §5.1, §4.2 methodArn).
+	MethodARN string
+	// Conditions holds the IAM global condition keys of the request (facts §5.4), built once by
+	// the first policy evaluation.
+	Conditions map[string][]string
 
 	// --- resolved by the authentication checks ---
 

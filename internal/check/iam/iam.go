@@ -32,14 +32,21 @@ import (
 const action = "execute-api:Invoke"
 
 // MethodARN is the execute-api resource ARN of the request with the actual verb and path
-// (facts §5.1): arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/VERB/path.
+// (facts §5.1): arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/VERB/path. The route check sets
+// it when the route matches.
 func MethodARN(r *pipeline.Request) string {
-	p := strings.TrimPrefix(r.StagePath, "/")
-	return "arn:aws:execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
+	if r.MethodARN == "" {
+		p := strings.TrimPrefix(r.StagePath, "/")
+		r.MethodARN = "arn:aws:execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
+	}
+	return r.MethodARN
 }
 
-// conditionContext holds the request's global condition keys (facts §5.4).
+// conditionContext holds the request's global condition keys (facts §5.4), built once.
 func conditionContext(r *pipeline.Request) map[string][]string {
+	if r.Conditions != nil {
+		return r.Conditions
+	}
 	c := map[string][]string{
 		"aws:sourceip":        {r.SourceIP},
 		"aws:currenttime":     {r.Now.UTC().Format(time.RFC3339)},
@@ -52,6 +59,7 @@ func conditionContext(r *pipeline.Request) map[string][]string {
 	if v := r.HTTP.Header.Get("User-Agent"); v != "" {
 		c["aws:useragent"] = []string{v}
 	}
+	r.Conditions = c
 	return c
 }
 
@@ -130,7 +138,7 @@ func (PreAuth) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	res := pol.Evaluate(&iampolicy.Request{Principal: principal(nil), Action: action, Resource: MethodARN(r), Context: conditionContext(r)})
 	if res.Effect != iampolicy.Deny {
-		return pipeline.Pass("no explicit deny for an anonymous caller of " + MethodARN(r)), nil
+		return pipeline.Pass("no explicit deny for an anonymous caller"), nil
 	}
 	return pipeline.Deny(&decision.Denial{
 		Cause:    cause.PolicyExplicitDeny,
@@ -253,7 +261,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		res := pol.Evaluate(req)
 		eff, _ := iampolicy.ResourceOnly(res.Effect, true)
 		if eff == iampolicy.Allow {
-			return pipeline.Pass("the resource policy allows " + arn + ": " + strings.Join(describe("resource policy", res), "; ")), nil
+			return pipeline.Pass("the resource policy allows " + deciding(res)), nil
 		}
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.PolicyNoAllow,
@@ -273,10 +281,10 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	req.Principal = principal(p)
 	// Identity policies: any explicit deny wins, else any allow.
 	idEff := iampolicy.Neither
-	var idEv []string
+	idRes := make([]iampolicy.Result, len(p.Policies))
 	for i, ip := range p.Policies {
 		res := ip.Evaluate(req)
-		idEv = append(idEv, describe(fmt.Sprintf("%s policy %d", p.Source, i), res)...)
+		idRes[i] = res
 		switch {
 		case res.Effect == iampolicy.Deny:
 			idEff = iampolicy.Deny
@@ -284,26 +292,34 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 			idEff = iampolicy.Allow
 		}
 	}
-	if len(p.Policies) == 0 {
-		idEv = append(idEv, p.Source+" has no identity policies")
-	}
 	resEff := iampolicy.Neither
-	var resEv []string
+	var resRes iampolicy.Result
 	if pol != nil {
-		res := pol.Evaluate(req)
-		resEff = res.Effect
-		resEv = describe("resource policy", res)
+		resRes = pol.Evaluate(req)
+		resEff = resRes.Effect
 	}
 	same := p.Account == r.World.AccountID
 	eff, side := iampolicy.Combine(idEff, resEff, same, pol != nil)
+	if eff == iampolicy.Allow {
+		return pipeline.Pass("table " + tableName(same) + ": allowed by the " + side + " side"), nil
+	}
+	// Denied: explain every policy (the cost is paid only here).
+	var idEv []string
+	for i, res := range idRes {
+		idEv = append(idEv, describe(fmt.Sprintf("%s policy %d", p.Source, i), res)...)
+	}
+	if len(p.Policies) == 0 {
+		idEv = append(idEv, p.Source+" has no identity policies")
+	}
+	var resEv []string
+	if pol != nil {
+		resEv = describe("resource policy", resRes)
+	}
 	table := "A (caller in the API owner's account)"
 	if !same {
 		table = "B (caller in account " + p.Account + ", API in " + r.World.AccountID + ": both sides must allow)"
 	}
 	summary := fmt.Sprintf("identity policies: %s, resource policy: %s, table %s → %s", effName(idEff), resName(resEff, pol != nil), table, effName(eff))
-	if eff == iampolicy.Allow {
-		return pipeline.Pass(summary), nil
-	}
 	ev := append([]string{"caller: " + p.ARN, "resource: " + arn, summary}, idEv...)
 	ev = append(ev, resEv...)
 	explicit := eff == iampolicy.Deny
@@ -319,6 +335,21 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	return pipeline.Deny(&decision.Denial{Cause: id, Reason: reason, Evidence: ev, Remedy: remedy,
 		Message: denyMessage(r, p.ARN, explicit, side)}), nil
+}
+
+func tableName(same bool) string {
+	if same {
+		return "A"
+	}
+	return "B"
+}
+
+// deciding names the statements that decided a result, cheaply ("statement 2 (Sid X)").
+func deciding(res iampolicy.Result) string {
+	if len(res.Deciding) == 0 {
+		return "(no statement)"
+	}
+	return "statement " + label(res.Statements[res.Deciding[0]])
 }
 
 func effName(e iampolicy.Effect) string {

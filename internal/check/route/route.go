@@ -42,6 +42,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	if m.Method != nil {
 		r.Match = m
+		r.MethodARN = "arn:aws:execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + st.Name + "/" + method + "/" + strings.TrimPrefix(r.StagePath, "/")
 		return pipeline.Pass(fmt.Sprintf("%s %s matched resource %s (%s method %s)", method, shown, m.Resource.Path, m.Resource.ID, m.Method.HTTPMethod)), nil
 	}
 
