@@ -1,10 +1,12 @@
 // Package iam holds the pipeline steps for AWS_IAM authorization and API Gateway resource
 // policies (DESIGN.md §2 steps 6–8; facts §5):
 //
-//   - PreAuth ("resource-policy"): before authentication, the resource policy is evaluated for
-//     an anonymous caller and an explicit deny stops the request at once (facts §4.5, §11 step 6):
-//     `User: anonymous is not authorized to perform: execute-api:Invoke on resource: ARN with an
-//     explicit deny`.
+//   - PreAuth ("resource-policy"): for methods without authorization and for Lambda
+//     authorizers, the resource policy is evaluated for an anonymous caller before anything else
+//     and an explicit deny stops the request at once (facts §4.5, §11 step 6): `User: anonymous
+//     is not authorized to perform: execute-api:Invoke on resource: ARN with an explicit deny`.
+//     AWS_IAM and Cognito methods authenticate first and evaluate the resource policy with the
+//     caller (facts §5.3), so their denials name the caller's ARN.
 //   - Authenticate ("authentication"): SigV4 verification of requests to AWS_IAM methods with
 //     the seed's outcomes (Missing Authentication Token, The security token included in the
 //     request is invalid., Signature expired, signature mismatch with the canonical request).
@@ -135,6 +137,9 @@ func (PreAuth) Check(r *pipeline.Request) (pipeline.Result, error) {
 	pol := r.API.ResourcePolicy
 	if pol == nil {
 		return pipeline.Skip("the API has no resource policy"), nil
+	}
+	if t := r.Match.Method.AuthorizationType; t == "AWS_IAM" || t == "COGNITO_USER_POOLS" {
+		return pipeline.Skip(t + " methods authenticate first; the resource policy is evaluated with the caller"), nil
 	}
 	res := pol.Evaluate(&iampolicy.Request{Principal: principal(nil), Action: action, Resource: MethodARN(r), Context: conditionContext(r)})
 	if res.Effect != iampolicy.Deny {
