@@ -149,6 +149,9 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 			if v, ok := st.Variables["backend"]; ok && v != "127.0.0.1:9" { // port 9 (discard) stays: a backend that is down
 				st.Variables["backend"] = addr
 			}
+			if v, ok := st.Variables["echo"]; ok && v == "demo-backend" {
+				st.Variables["echo"] = addr
+			}
 			if st.AccessLog != nil {
 				st.AccessLog = nil // access logs are tested in the logs package and the CLI test
 			}
