@@ -36,10 +36,34 @@ type Config struct {
 	// ErrorMessageStyle is "seed" (the default: the wording of the Knowledge Center article) or
 	// "current" (AWS's newer wording), DESIGN.md §3.
 	ErrorMessageStyle string `json:"errorMessageStyle"`
+	// Cognito names the user pools COGNITO_USER_POOLS authorizers verify tokens against.
+	Cognito *CognitoConfig `json:"cognito"`
+	// AccountThrottle is the account-level throttle of the region (facts §6: 10,000 requests per
+	// second with a burst of 5,000 by default).
+	AccountThrottle *ThrottleSettings `json:"accountThrottle"`
+	// RedisUnavailable is what throttles and quotas do when the shared Redis store cannot be
+	// reached: fail-open (default: serve without counting) or fail-closed (answer 429).
+	// Authentication and authorization never depend on it.
+	RedisUnavailable string `json:"redisUnavailable"`
 
 	file string    // the name Decode was given, used in errors
 	dir  string    // directory of file (OS path, or fs.FS path for LoadFS)
 	pos  positions // field path -> position
+}
+
+// CognitoConfig lists Cognito user pools.
+type CognitoConfig struct {
+	UserPools []*UserPoolConfig `json:"userPools"`
+}
+
+// UserPoolConfig is one Cognito user pool: its ARN (as authorizers' providerARNs name it) and its
+// signing keys, from a JWKS file (the pool's /.well-known/jwks.json saved locally) or URL.
+type UserPoolConfig struct {
+	ARN      string `json:"arn"`
+	JWKSFile string `json:"jwksFile"`
+	JWKSURL  string `json:"jwksUrl"`
+	// Issuer defaults to https://cognito-idp.REGION.amazonaws.com/POOL_ID from the ARN.
+	Issuer string `json:"issuer"`
 }
 
 // RestAPIConfig is one REST API (`aws apigateway get-rest-api` fields plus the definition).

@@ -89,3 +89,46 @@ func TestIAMErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestPlansCompile(t *testing.T) {
+	cfg := `accountId: "123456789012"
+region: us-east-1
+accountThrottle: {rateLimit: 50, burstLimit: 10}
+restApis:
+  - id: abcdefghij
+    definition: min.oas30.yaml
+    stages: [{stageName: prod}, {stageName: dev}]
+apiKeys:
+  - {id: k1, name: partner, value: "0123456789abcdefghij"}
+  - {id: k2, name: off, value: "abcdefghij0123456789", enabled: false}
+usagePlans:
+  - id: gold
+    apiStages: [{apiId: abcdefghij, stage: prod, throttle: {"/pets/GET": {rateLimit: 5, burstLimit: 2}}}]
+    throttle: {rateLimit: 100, burstLimit: 200}
+    quota: {limit: 1000, offset: 10, period: DAY}
+    apiKeyIds: [k1, k2]
+`
+	dir := writeFiles(t, map[string]string{"portcullis.yaml": cfg, "min.oas30.yaml": readTestdata(t, "min.oas30.yaml")})
+	w, err := Load(filepath.Join(dir, "portcullis.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := w.APIKeysByValue["0123456789abcdefghij"]; k == nil || k.ID != "k1" || !k.Enabled {
+		t.Errorf("k1 = %+v", k)
+	}
+	if w.APIKeys["k2"].Enabled {
+		t.Error("k2 should be disabled")
+	}
+	if w.AccountThrottle != (Throttle{Rate: 50, Burst: 10}) || w.RedisUnavailable != "fail-open" {
+		t.Errorf("account throttle %+v, redis %q", w.AccountThrottle, w.RedisUnavailable)
+	}
+	st := w.APIs["abcdefghij"].Stages["prod"]
+	ps := st.KeyPlans["k1"]
+	if ps == nil || ps.Plan.ID != "gold" || *ps.Plan.Quota != (Quota{Limit: 1000, Offset: 10, Period: "DAY"}) ||
+		*ps.Plan.Throttle != (Throttle{Rate: 100, Burst: 200}) || *ps.Methods["/pets/GET"] != (Throttle{Rate: 5, Burst: 2}) {
+		t.Errorf("prod plan for k1 = %+v", ps)
+	}
+	if w.APIs["abcdefghij"].Stages["dev"].KeyPlans["k1"] != nil {
+		t.Error("dev has no plan")
+	}
+}

@@ -117,6 +117,26 @@ func (v *validator) validate() {
 	}
 	v.required("region", c.Region)
 	v.oneOf("errorMessageStyle", c.ErrorMessageStyle, "seed", "current")
+	v.oneOf("redisUnavailable", c.RedisUnavailable, "fail-open", "fail-closed")
+	if t := c.AccountThrottle; t != nil {
+		v.nonNegative("accountThrottle.rateLimit", t.RateLimit)
+		v.nonNegativeInt("accountThrottle.burstLimit", t.BurstLimit)
+	}
+	if c.Cognito != nil {
+		for i, up := range c.Cognito.UserPools {
+			f := indexPath("cognito.userPools", i)
+			if up == nil {
+				v.bad(f, "must be a mapping")
+				continue
+			}
+			if v.required(f+".arn", up.ARN) && !strings.HasPrefix(up.ARN, "arn:aws:cognito-idp:") {
+				v.bad(f+".arn", "must be a user pool ARN such as arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123")
+			}
+			if (up.JWKSFile == "") == (up.JWKSURL == "") {
+				v.bad(f, "needs exactly one of jwksFile (the pool's jwks.json saved locally) or jwksUrl")
+			}
+		}
+	}
 
 	webACLs := map[string]bool{}
 	if c.WAFv2 != nil {

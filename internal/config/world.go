@@ -29,6 +29,14 @@ type World struct {
 	// Raw is the decoded configuration, for sections that later issues compile
 	// (apiKeys, usagePlans, iam, lambda, wafv2, vpcEndpoints).
 	Raw *Config
+	// APIKeys by id and by value; UsagePlans by id.
+	APIKeys        map[string]*APIKey
+	APIKeysByValue map[string]*APIKey
+	UsagePlans     map[string]*UsagePlan
+	// AccountThrottle is the account-level throttle (DefaultAccountThrottle unless configured).
+	AccountThrottle Throttle
+	// RedisUnavailable is "fail-open" (default) or "fail-closed".
+	RedisUnavailable string
 	// Credentials are the access keys of the iam section, by access key id.
 	Credentials map[string]*Credential
 	// LambdaEndpoint is lambda.endpoint; LambdaFunctions maps a function ARN to its own endpoint.
@@ -79,6 +87,9 @@ type Stage struct {
 	Variables      map[string]string
 	WebACLArn      string
 	MethodSettings map[string]*MethodSetting // key "*/*" or "/pets/GET" (root: "/GET"), see Setting
+	// KeyPlans maps an API key id to the usage plan (and its per-method throttles) that
+	// associates the key with this stage.
+	KeyPlans map[string]*PlanStage
 	// AccessLog is nil when access logging is off.
 	AccessLog      *AccessLog
 	Description    string
