@@ -1,9 +1,13 @@
 package config
 
+import "crypto/sha256"
+
 // APIKey is a compiled API key.
 type APIKey struct {
 	ID, Name, Value string
 	Enabled         bool
+	// ValueHash is SHA-256(Value), compared in constant time (apikey.Find).
+	ValueHash [32]byte
 }
 
 // Throttle is a token bucket: Rate requests per second, Burst capacity (facts §6).
@@ -61,9 +65,10 @@ func (k *compiler) plans(w *World) {
 	w.APIKeys = make(map[string]*APIKey, len(c.APIKeys))
 	w.APIKeysByValue = make(map[string]*APIKey, len(c.APIKeys))
 	for _, ak := range c.APIKeys {
-		key := &APIKey{ID: ak.ID, Name: ak.Name, Value: ak.Value, Enabled: ak.IsEnabled()}
+		key := &APIKey{ID: ak.ID, Name: ak.Name, Value: ak.Value, Enabled: ak.IsEnabled(), ValueHash: sha256.Sum256([]byte(ak.Value))}
 		w.APIKeys[key.ID] = key
 		w.APIKeysByValue[key.Value] = key
+		w.APIKeyList = append(w.APIKeyList, key)
 	}
 	w.AccountThrottle = DefaultAccountThrottle
 	if t := throttleOf(c.AccountThrottle); t != nil {

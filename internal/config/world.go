@@ -32,6 +32,7 @@ type World struct {
 	// APIKeys by id and by value; UsagePlans by id.
 	APIKeys        map[string]*APIKey
 	APIKeysByValue map[string]*APIKey
+	APIKeyList     []*APIKey // config order
 	UsagePlans     map[string]*UsagePlan
 	// AccountThrottle is the account-level throttle (DefaultAccountThrottle unless configured).
 	AccountThrottle Throttle

@@ -26,6 +26,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/check/apikey"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
 	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/check/pending"
@@ -103,6 +104,7 @@ func New(w *config.World, o Options) *Gateway {
 			iam.Authenticate{},
 			iam.Authorize{},
 			pending.Check{},
+			apikey.Check{},
 		},
 	}
 	g.Swap(w)

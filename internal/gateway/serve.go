@@ -79,6 +79,11 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 
 	denial, checks, err := pipeline.Run(pr, g.checks)
 	d.Checks = checks
+	if pr.Match.Method != nil {
+		// Once a method is resolved AWS's execution log starts with the extended id, then the
+		// authorizer and usage-plan lines the checks wrote (facts §3.1, §11 step 9).
+		lines = append([]string{logs.ExtendedRequestIDLine(ext)}, lines...)
+	}
 	fillAPI(d, pr)
 	if err != nil {
 		g.opts.Logger.Error("pipeline failed; failing closed", "requestId", id, "err", err)
@@ -473,16 +478,17 @@ func logLevel(pr *pipeline.Request) (string, bool) {
 func methodRequestLines(pr *pipeline.Request, r *http.Request, id, ext string) []string {
 	m := pr.Match
 	out := []string{
-		logs.ExtendedRequestIDLine(ext),
-		logs.VerifyingUsagePlan(id, "", pr.API.ID, pr.Stage.Name),
-		logs.APIKeyNotRequired("", m.Method.HTTPMethod, m.Resource.Path),
-		logs.UsagePlanCheckSucceeded("", pr.API.ID, pr.Stage.Name),
 		logs.StartingExecution(id),
 		logs.HTTPMethodLine(r.Method, stagePathOrRoot(pr.StagePath)),
+	}
+	if pr.APIKey != nil {
+		out = append(out, logs.APIKeyLine(pr.APIKey.Value))
+	}
+	out = append(out,
 		logs.MethodRequestPath(m.PathParams),
 		logs.MethodRequestQueryString(r.URL.Query()),
 		logs.MethodRequestHeaders(r.Header),
-	}
+	)
 	return out
 }
 

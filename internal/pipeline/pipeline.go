@@ -61,6 +61,15 @@ type Request struct {
 
 	// Caller is the authenticated IAM caller of an AWS_IAM method (nil otherwise).
 	Caller *Caller
+	// UsageIdentifierKey is the API key a Lambda authorizer returned (apiKeySource AUTHORIZER).
+	UsageIdentifierKey string
+
+	// --- resolved by the API key check ---
+
+	// APIKey and Plan are the request's valid API key and the usage plan that associates it
+	// with the stage (nil for methods without apiKeyRequired).
+	APIKey *config.APIKey
+	Plan   *config.PlanStage
 
 	// Log receives execution-log lines (AWS wording); nil discards.
 	Log func(line string)

@@ -1,8 +1,7 @@
 // Package pending stands in for the pipeline steps that later issues implement (Lambda and
-// Cognito authorizers, API keys and usage plans, AWS WAF; DESIGN.md §2 steps 3, 7–9). It answers
-// exactly where the answer does not depend on the missing evaluators — a missing authorizer
-// identity source, a missing API key — and otherwise fails closed: a method that requires
-// authorization is never served unauthorized.
+// Cognito authorizers, AWS WAF; DESIGN.md §2 steps 3, 7–8). It answers exactly where the answer
+// does not depend on the missing evaluators — a missing authorizer identity source — and
+// otherwise fails closed: a method that requires authorization is never served unauthorized.
 package pending
 
 import (
@@ -33,7 +32,6 @@ func failClosed(what string) pipeline.Result {
 // Check implements pipeline.Check.
 func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	m := r.Match.Method
-	h := r.HTTP.Header
 	switch m.AuthorizationType {
 	case "", "NONE", "AWS_IAM": // decided by the iam checks
 	case "CUSTOM", "COGNITO_USER_POOLS":
@@ -52,17 +50,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	default:
 		return pipeline.Result{}, fmt.Errorf("unknown authorizationType %q", m.AuthorizationType)
 	}
-	if m.APIKeyRequired {
-		if r.API.APIKeySource != "AUTHORIZER" && h.Get("x-api-key") == "" {
-			return pipeline.Deny(&decision.Denial{
-				Cause:    cause.APIKeyMissing,
-				Reason:   fmt.Sprintf("method %s %s requires an API key and the request has no x-api-key header", m.HTTPMethod, r.Match.Resource.Path),
-				Evidence: []string{"apiKeyRequired is true", "apiKeySource is HEADER", "no x-api-key header"},
-			}), nil
-		}
-		return failClosed("API key and usage plan verification"), nil
-	}
-	return pipeline.Pass("no authorization, no API key required"), nil
+	return pipeline.Skip("no Lambda or Cognito authorizer on this method"), nil
 }
 
 // missingIdentity returns the first identity source expression with no value (TOKEN and
