@@ -32,7 +32,8 @@ type World struct {
 	// APIKeys by id and by value; UsagePlans by id.
 	APIKeys        map[string]*APIKey
 	APIKeysByValue map[string]*APIKey
-	APIKeyList     []*APIKey // config order
+	APIKeyList     []*APIKey            // config order
+	APIKeysByHash  map[[32]byte]*APIKey // by SHA-256 of the value
 	UsagePlans     map[string]*UsagePlan
 	// AccountThrottle is the account-level throttle (DefaultAccountThrottle unless configured).
 	AccountThrottle Throttle

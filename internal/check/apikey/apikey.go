@@ -27,18 +27,16 @@ type Check struct{}
 // Name implements pipeline.Check.
 func (Check) Name() string { return "api-key" }
 
-// Find returns the configured key whose value equals v. Keys are compared in constant time
-// over every configured key, so the time taken says nothing about how much of v matched.
+// Find returns the configured key whose value equals v. Keys are indexed by the SHA-256 of
+// their value: a lookup compares digests, never the secret itself, so timing reveals nothing
+// about how much of a guessed key matched; the final check is constant-time.
 func Find(w *config.World, v string) *config.APIKey {
-	var found *config.APIKey
-	in := sha256.Sum256([]byte(v))
-	for _, k := range w.APIKeyList {
-		h := k.ValueHash
-		if subtle.ConstantTimeCompare(in[:], h[:]) == 1 {
-			found = k
-		}
+	h := sha256.Sum256([]byte(v))
+	k := w.APIKeysByHash[h]
+	if k == nil || subtle.ConstantTimeCompare([]byte(k.Value), []byte(v)) != 1 {
+		return nil
 	}
-	return found
+	return k
 }
 
 // Check implements pipeline.Check.
