@@ -205,6 +205,16 @@ var catalogue = []Entry{
 		Remedies:  []string{"Check the token the client sends; the authorizer rejected it."},
 	},
 	{
+		ID: CognitoTokenRejected, Title: "Cognito token rejected", Step: "authentication",
+		ResponseType: "UNAUTHORIZED", Customizable: true, Status: 401, ErrorType: "UnauthorizedException",
+		Message:   "Unauthorized",
+		RootCause: "The Cognito user pool token is not valid for this method: expired, signed by a key or issued by a pool the authorizer does not name, the wrong token type, or it lacks the method's OAuth scopes (an ID token is accepted only on methods without scopes).",
+		Remedies: []string{
+			"Send a current token from a user pool in the authorizer's providerARNs: aws apigateway get-authorizer --rest-api-id API_ID --authorizer-id ID.",
+			"For methods with authorizationScopes send an access token that has one of the scopes; otherwise send the ID token.",
+		},
+	},
+	{
 		ID: AuthorizerError, Title: "Authorizer failed", Step: "authentication",
 		ResponseType: "AUTHORIZER_CONFIGURATION_ERROR", Customizable: true, Status: 500, ErrorType: "AuthorizerConfigurationException",
 		NullMessage: true,

@@ -102,6 +102,7 @@ const (
 	GatewayInternalError           = "gateway-internal-error"
 	UnsupportedMediaType           = "unsupported-media-type"
 	CredentialScopeMismatch        = "credential-scope-mismatch"
+	CognitoTokenRejected           = "cognito-token-rejected"
 	IncompleteSignature            = "incomplete-signature"
 )
 

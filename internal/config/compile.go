@@ -64,6 +64,7 @@ func (c *Config) Compile(opts Options) (*World, error) {
 	k.usagePlanThrottles(w)
 	k.plans(w)
 	k.iam(w)
+	k.userPools(w)
 	for _, d := range c.DomainNames {
 		w.Domains[strings.ToLower(d.DomainName)] = &DomainName{Name: d.DomainName}
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/portcullis/portcullis/internal/apidef"
+	"github.com/portcullis/portcullis/internal/cognito"
 	"github.com/portcullis/portcullis/internal/ctxtemplate"
 	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/route"
@@ -39,6 +40,8 @@ type World struct {
 	AccountThrottle Throttle
 	// RedisUnavailable is "fail-open" (default) or "fail-closed".
 	RedisUnavailable string
+	// UserPools are the Cognito user pools by ARN, with their signing keys.
+	UserPools map[string]*cognito.Pool
 	// Credentials are the access keys of the iam section, by access key id.
 	Credentials map[string]*Credential
 	// LambdaEndpoint is lambda.endpoint; LambdaFunctions maps a function ARN to its own endpoint.

@@ -54,15 +54,15 @@ func Compile(src string) *Template {
 	return t
 }
 
-// parseRef parses "$root.a.b" or "${root.a.b}" at the start of s and returns the name and the
-// number of bytes consumed (0 when s does not start with a reference).
+// parseRef parses "$root.a.b", "${root.a.b}" or "$root.a['b:c']" at the start of s and returns
+// the name ("root.a.b:c") and the number of bytes consumed (0 when s does not start with a
+// reference).
 func parseRef(s string) (string, int) {
 	braced := len(s) > 1 && s[1] == '{'
 	i := 1
 	if braced {
 		i = 2
 	}
-	start := i
 	// root identifier
 	j := i
 	for j < len(s) && isIdentStart(s[j], j == i) {
@@ -77,18 +77,35 @@ func parseRef(s string) (string, int) {
 	}
 	i = j
 	parts := 0
-	for i+1 < len(s) && s[i] == '.' && isIdent(s[i+1]) {
-		k := i + 1
-		for k < len(s) && isIdent(s[k]) {
-			k++
+	name := root
+	for i+1 < len(s) {
+		if s[i] == '.' && isIdent(s[i+1]) {
+			k := i + 1
+			for k < len(s) && isIdent(s[k]) {
+				k++
+			}
+			name += s[i:k]
+			i = k
+			parts++
+			continue
 		}
-		i = k
-		parts++
+		// VTL's map access, as AWS documents it for claims: $context.authorizer.claims['cognito:username'].
+		if s[i] == '[' && (s[i+1] == '\'' || s[i+1] == '"') && parts > 0 {
+			q := s[i+1]
+			end := strings.IndexByte(s[i+2:], q)
+			if end < 0 || i+2+end+1 >= len(s) || s[i+2+end+1] != ']' {
+				break
+			}
+			name += "." + s[i+2:i+2+end]
+			i = i + 2 + end + 2
+			parts++
+			continue
+		}
+		break
 	}
 	if parts == 0 {
 		return "", 0
 	}
-	name := s[start:i]
 	if braced {
 		if i >= len(s) || s[i] != '}' {
 			return "", 0

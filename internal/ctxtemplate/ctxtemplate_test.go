@@ -11,11 +11,12 @@ func lookup(vals map[string]string) Lookup {
 
 func TestRender(t *testing.T) {
 	vals := lookup(map[string]string{
-		"context.requestId":           "r-1",
-		"context.error.messageString": `"Forbidden"`,
-		"stageVariables.backend":      "127.0.0.1:9000",
-		"context.identity.sourceIp":   "192.0.2.1",
-		"context.authorizer.x-y_z":    "hy",
+		"context.requestId":                          "r-1",
+		"context.error.messageString":                `"Forbidden"`,
+		"stageVariables.backend":                     "127.0.0.1:9000",
+		"context.identity.sourceIp":                  "192.0.2.1",
+		"context.authorizer.x-y_z":                   "hy",
+		"context.authorizer.claims.cognito:username": "alice",
 	})
 	tests := []struct{ src, missing, want string }{
 		{`{"message":$context.error.messageString}`, "", `{"message":"Forbidden"}`},
@@ -27,6 +28,9 @@ func TestRender(t *testing.T) {
 		{`$context`, "", `$context`},                            // a root without a member is literal
 		{`$input.body $util.x $$ $ ${context.requestId`, "", `$input.body $util.x $$ $ ${context.requestId`},
 		{`cost: $5`, "", `cost: $5`},
+		{`u=$context.authorizer.claims['cognito:username'];`, "", `u=alice;`},
+		{`u=${context.authorizer.claims["cognito:username"]}`, "", `u=alice`},
+		{`u=$context.authorizer.claims['unterminated`, "", `u=['unterminated`},
 		{``, "-", ``},
 	}
 	for _, tt := range tests {

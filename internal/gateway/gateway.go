@@ -27,6 +27,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/check/apikey"
+	"github.com/portcullis/portcullis/internal/check/authorizer"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
 	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/check/pending"
@@ -102,8 +103,8 @@ func New(w *config.World, o Options) *Gateway {
 			routecheck.Check{},
 			iam.PreAuth{},
 			iam.Authenticate{},
+			authorizer.Check{},
 			iam.Authorize{},
-			pending.Check{},
 			apikey.Check{},
 		},
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portcullis/portcullis/internal/cognito/cognitotest"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/demo"
 	"github.com/portcullis/portcullis/internal/gateway"
@@ -45,6 +46,8 @@ type scenario struct {
 		Body    string            `yaml:"body"`
 		// Sign signs the request with the AWS SDK's SigV4 signer (a real client).
 		Sign *signSpec `yaml:"sign"`
+		// Cognito puts a freshly minted Cognito token in the Authorization header.
+		Cognito *cognitoSpec `yaml:"cognito"`
 	} `yaml:"request"`
 	Expect struct {
 		Status int `yaml:"status"`
@@ -122,6 +125,38 @@ func (s *signSpec) sign(t *testing.T, req *http.Request, body string) *http.Requ
 		t.Fatalf("unknown tamper %q", s.Tamper)
 	}
 	return req
+}
+
+// cognitoSpec mints a Cognito token with the fixed test key (kid-0) of worlds/cognito.
+type cognitoSpec struct {
+	Use     string   `yaml:"use"` // id or access
+	Scopes  []string `yaml:"scopes"`
+	Groups  []string `yaml:"groups"`
+	Expired bool     `yaml:"expired"`
+	Issuer  string   `yaml:"issuer"` // default: the test pool's
+	Kid     string   `yaml:"kid"`    // default kid-0
+}
+
+func (c *cognitoSpec) token() string {
+	now := time.Now()
+	if c.Expired {
+		now = now.Add(-2 * time.Hour)
+	}
+	iss := c.Issuer
+	if iss == "" {
+		iss = cognitotest.Issuer
+	}
+	var claims map[string]any
+	if c.Use == "access" {
+		claims = cognitotest.AccessClaims(iss, cognitotest.ClientID, "11111111-2222-3333-4444-555555555555", now, c.Scopes...)
+	} else {
+		claims = cognitotest.IDClaims(iss, cognitotest.ClientID, "11111111-2222-3333-4444-555555555555", now, c.Groups...)
+	}
+	kid := c.Kid
+	if kid == "" {
+		kid = "kid-0"
+	}
+	return cognitotest.Sign(cognitotest.FixedKey(0, kid), claims)
 }
 
 // worldFor loads a scenario world and points its backends at servers started for the test.
@@ -202,6 +237,9 @@ func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scena
 	req.Host = sc.Request.Host
 	for k, v := range sc.Request.Headers {
 		req.Header.Set(k, v)
+	}
+	if sc.Request.Cognito != nil {
+		req.Header.Set("Authorization", sc.Request.Cognito.token())
 	}
 	if sc.Request.Sign != nil {
 		req = sc.Request.Sign.sign(t, req, sc.Request.Body)

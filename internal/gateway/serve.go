@@ -149,6 +149,7 @@ func (g *Gateway) integrate(w *countingWriter, r *http.Request, pr *pipeline.Req
 		BinaryMediaTypes:  stage.Deployment.Def.BinaryMediaTypes,
 		Vars:              vars.Lookup,
 		Identity:          identity(pr),
+		Authorizer:        authorizerEvent(pr),
 		Log:               func(l string) { *lines = append(*lines, l) },
 	}
 	t0 := g.opts.Now()
@@ -547,6 +548,16 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 	if pr.BasePathMatched != nil {
 		v.CustomDomainBasePathMatched = *pr.BasePathMatched
 	}
+	if a := pr.Authorizer; a != nil {
+		v.Claims = a.Claims
+		if a.PrincipalID != "" || len(a.Context) > 0 {
+			v.Authorizer = make(map[string]string, len(a.Context)+1)
+			for k, val := range a.Context {
+				v.Authorizer[k] = val
+			}
+			v.Authorizer["principalId"] = a.PrincipalID
+		}
+	}
 	if c := pr.Caller; c != nil {
 		v.Caller = c.Principal.Caller
 		v.User = c.Principal.UserID
@@ -555,6 +566,30 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 		v.AccessKey = c.AccessKeyID
 	}
 	return v
+}
+
+// authorizerEvent is requestContext.authorizer of a Lambda proxy event: the Lambda authorizer's
+// principalId and context values, or a Cognito authorizer's claims (facts §4.2, §2.3).
+func authorizerEvent(pr *pipeline.Request) map[string]any {
+	a := pr.Authorizer
+	if a == nil {
+		return nil
+	}
+	out := map[string]any{}
+	if a.Claims != nil {
+		claims := make(map[string]any, len(a.Claims))
+		for k, v := range a.Claims {
+			claims[k] = v
+		}
+		out["claims"] = claims
+		return out
+	}
+	for k, v := range a.Context {
+		out[k] = v
+	}
+	out["principalId"] = a.PrincipalID
+	out["integrationLatency"] = a.IntegrationLatency.Milliseconds()
+	return out
 }
 
 // identity is requestContext.identity's caller fields for a Lambda proxy event (facts §4.2).

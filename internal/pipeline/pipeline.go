@@ -63,6 +63,9 @@ type Request struct {
 	Caller *Caller
 	// UsageIdentifierKey is the API key a Lambda authorizer returned (apiKeySource AUTHORIZER).
 	UsageIdentifierKey string
+	// Authorizer is what a Lambda or Cognito authorizer established (nil otherwise): it flows
+	// to $context.authorizer.* and the Lambda proxy event's requestContext.authorizer.
+	Authorizer *AuthorizerResult
 
 	// --- resolved by the API key check ---
 
@@ -79,6 +82,18 @@ type Request struct {
 type Caller struct {
 	Principal   *config.Principal
 	AccessKeyID string
+}
+
+// AuthorizerResult is the output of a successful Lambda or Cognito authorizer.
+type AuthorizerResult struct {
+	PrincipalID string
+	// Context holds a Lambda authorizer's context values, stringified.
+	Context map[string]string
+	// Claims holds a Cognito token's claims, flattened.
+	Claims map[string]string
+	// Latency is how long the authorizer took; IntegrationLatency the Lambda invoke itself.
+	Latency, IntegrationLatency time.Duration
+	IntegrationStatus           int
 }
 
 // Logf appends an execution-log line.

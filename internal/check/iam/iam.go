@@ -258,9 +258,11 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	arn := MethodARN(r)
 	req := &iampolicy.Request{Action: action, Resource: arn, Context: conditionContext(r)}
 	switch m.AuthorizationType {
-	case "", "NONE":
+	case "", "NONE", "COGNITO_USER_POOLS":
+		// NONE: "seeking an explicit allow"; Cognito: "the resource policy is evaluated
+		// independently, and an explicit allow is required" (facts §5.3).
 		if pol == nil {
-			return pipeline.Skip("authorizationType NONE and no resource policy: the method is public"), nil
+			return pipeline.Skip("authorizationType " + authType(m.AuthorizationType) + " and no resource policy"), nil
 		}
 		req.Principal = principal(nil)
 		res := pol.Evaluate(req)
@@ -270,7 +272,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		}
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.PolicyNoAllow,
-			Reason:   "the method has no authorization and the API's resource policy does not explicitly allow this request",
+			Reason:   "the API's resource policy does not explicitly allow this request, and for authorizationType " + authType(m.AuthorizationType) + " it must",
 			Evidence: append([]string{"resource: " + arn, "source IP: " + r.SourceIP}, describe("resource policy", res)...),
 			Message:  denyMessage(r, "anonymous", false, iampolicy.SideResource),
 			Remedy:   []string{"Add an Allow statement for execute-api:Invoke on " + arn + " (or a wildcard) with Principal \"*\" to the resource policy, then redeploy."},
