@@ -25,9 +25,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/portcullis/portcullis/internal/authorizer"
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/check/apikey"
-	"github.com/portcullis/portcullis/internal/check/authorizer"
+	authcheck "github.com/portcullis/portcullis/internal/check/authorizer"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
 	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/check/pending"
@@ -35,6 +36,7 @@ import (
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/integration"
+	"github.com/portcullis/portcullis/internal/lambdainvoke"
 	"github.com/portcullis/portcullis/internal/logs"
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/pipeline"
@@ -67,6 +69,7 @@ type Options struct {
 type state struct {
 	world  *config.World
 	client *integration.Client
+	authz  *authorizer.Service
 }
 
 // Gateway serves the data plane.
@@ -103,7 +106,7 @@ func New(w *config.World, o Options) *Gateway {
 			routecheck.Check{},
 			iam.PreAuth{},
 			iam.Authenticate{},
-			authorizer.Check{},
+			authcheck.Check{},
 			iam.Authorize{},
 			apikey.Check{},
 		},
@@ -112,14 +115,27 @@ func New(w *config.World, o Options) *Gateway {
 	return g
 }
 
-// Swap makes w the config for new requests.
+// Swap makes w the config for new requests. The Lambda authorizer result cache starts empty
+// for each config generation, as a redeployment does.
 func (g *Gateway) Swap(w *config.World) {
-	g.cur.Store(&state{world: w, client: integration.NewClient(integration.Options{
-		Transport:       g.opts.Transport,
-		LambdaEndpoint:  w.LambdaEndpoint,
-		LambdaFunctions: w.LambdaFunctions,
-		Now:             g.opts.Now,
-	})})
+	lc := lambdainvoke.NewClient(lambdainvoke.Options{
+		Transport: g.opts.Transport,
+		Endpoint:  w.LambdaEndpoint,
+		Functions: w.LambdaFunctions,
+		Region:    w.Region,
+		Now:       g.opts.Now,
+	})
+	g.cur.Store(&state{
+		world: w,
+		client: integration.NewClient(integration.Options{
+			Transport:       g.opts.Transport,
+			Lambda:          lc,
+			LambdaEndpoint:  w.LambdaEndpoint,
+			LambdaFunctions: w.LambdaFunctions,
+			Now:             g.opts.Now,
+		}),
+		authz: authorizer.New(authorizer.Options{Invoke: lc, Now: g.opts.Now, Region: w.Region, AccountID: w.AccountID}),
+	})
 }
 
 // World returns the config new requests see.

@@ -179,6 +179,9 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 	t.Cleanup(lam.Close)
 	// Tests own this freshly compiled world until the gateway starts serving it.
 	w.LambdaEndpoint = lam.URL()
+	for fn := range w.LambdaFunctions {
+		w.LambdaFunctions[fn] = lam.URL()
+	}
 	for _, api := range w.APIList {
 		for _, st := range api.StageList {
 			if v, ok := st.Variables["backend"]; ok && v != "127.0.0.1:9" { // port 9 (discard) stays: a backend that is down
@@ -342,8 +345,32 @@ func lambdaFunctions() map[string]any {
 	}
 	return map[string]any{
 		"arn:aws:lambda:us-east-1:123456789012:function:orders": func(ev map[string]any) (resp, error) {
-			b, _ := json.Marshal(map[string]any{"resource": ev["resource"], "path": ev["path"], "httpMethod": ev["httpMethod"], "pathParameters": ev["pathParameters"]})
+			out := map[string]any{"resource": ev["resource"], "path": ev["path"], "httpMethod": ev["httpMethod"], "pathParameters": ev["pathParameters"]}
+			if rc, _ := ev["requestContext"].(map[string]any); rc != nil && rc["authorizer"] != nil {
+				out["authorizer"] = rc["authorizer"]
+			}
+			b, _ := json.Marshal(out)
 			return resp{StatusCode: 200, Headers: map[string]string{"Content-Type": "application/json"}, Body: string(b)}, nil
+		},
+		// The orders example's REQUEST authorizer: Allow for the token "allow-token" (with a
+		// context and, for AUTHORIZER key sources, a usage identifier key), Deny otherwise, and
+		// "Unauthorized" for the token "bad".
+		"arn:aws:lambda:us-east-1:123456789012:function:orders-authorizer": func(ev map[string]any) (map[string]any, error) {
+			hdr, _ := ev["headers"].(map[string]any)
+			tok, _ := hdr["Authorization"].(string)
+			if tok == "bad" {
+				return nil, errors.New("Unauthorized")
+			}
+			effect := "Deny"
+			if tok == "allow-token" {
+				effect = "Allow"
+			}
+			return map[string]any{
+				"principalId": "user-42",
+				"policyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
+					map[string]any{"Action": "execute-api:Invoke", "Effect": effect, "Resource": ev["methodArn"]}}},
+				"context": map[string]any{"tenant": "acme", "tier": 3, "beta": true},
+			}, nil
 		},
 		"arn:aws:lambda:us-east-1:123456789012:function:broken": func() (map[string]any, error) {
 			return map[string]any{"statusCode": 200, "body": map[string]any{"not": "a string"}}, nil

@@ -64,18 +64,20 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 		}
 	}
 	pr := &pipeline.Request{
-		Body:     body,
-		TLS:      r.TLS != nil,
-		HTTP:     r,
-		World:    world,
-		Now:      start,
-		ID:       id,
-		SourceIP: d.Request.SourceIP,
-		Listener: listener,
-		Host:     hostOnly(r.Host),
-		RawPath:  removeDotSegments(r.URL.EscapedPath()),
-		Log:      func(l string) { lines = append(lines, l) },
+		Body:        body,
+		TLS:         r.TLS != nil,
+		HTTP:        r,
+		World:       world,
+		Now:         start,
+		ID:          id,
+		SourceIP:    d.Request.SourceIP,
+		Listener:    listener,
+		Host:        hostOnly(r.Host),
+		RawPath:     removeDotSegments(r.URL.EscapedPath()),
+		Log:         func(l string) { lines = append(lines, l) },
+		Authorizers: st.authz,
 	}
+	pr.ContextValue = func(name string) (string, bool) { return newVars(d, pr, r, start, replaced).Lookup(name) }
 
 	denial, checks, err := pipeline.Run(pr, g.checks)
 	d.Checks = checks
@@ -299,6 +301,7 @@ func concreteRemedies(pr *pipeline.Request, first, catalogue []string) []string 
 			r = replaceIf(r, "STAGE", pr.Stage.Name)
 		}
 		r = replaceIf(r, "REGION", pr.World.Region)
+		r = replaceIf(r, "ACCOUNT", pr.World.AccountID)
 		if m := pr.Match; m.Resource != nil && m.Method != nil {
 			r = replaceIf(r, "RES_ID", m.Resource.ID)
 			r = replaceIf(r, "--http-method VERB", "--http-method "+m.Method.HTTPMethod)

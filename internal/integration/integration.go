@@ -24,6 +24,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"github.com/portcullis/portcullis/internal/lambdainvoke"
 	"io"
 	"net/http"
 	"regexp"
@@ -120,8 +121,11 @@ type Options struct {
 	// http.DefaultTransport without transparent compression. When it is an *http.Transport, a
 	// clone honouring tlsConfig.insecureSkipVerification is derived from it.
 	Transport http.RoundTripper
+	// Lambda invokes AWS_PROXY integrations; nil builds one from LambdaEndpoint,
+	// LambdaFunctions, Transport and Now (share one with the authorizers).
+	Lambda *lambdainvoke.Client
 	// LambdaEndpoint speaks the Lambda Invoke API (sam local start-lambda, aws-lambda-rie,
-	// LocalStack, lambdatest). Calls are not SigV4-signed yet.
+	// LocalStack, lambdatest, or AWS itself, whose calls are SigV4-signed).
 	LambdaEndpoint string
 	// LambdaFunctions maps a function ARN to its own endpoint (overrides LambdaEndpoint).
 	LambdaFunctions map[string]string
@@ -136,6 +140,7 @@ type Client struct {
 	insecure        http.RoundTripper
 	lambdaEndpoint  string
 	lambdaFunctions map[string]string
+	lambda          *lambdainvoke.Client
 	now             func() time.Time
 
 	patterns  sync.Map // selection pattern -> *regexp.Regexp (nil when invalid)
@@ -153,6 +158,7 @@ func NewClient(opts Options) *Client {
 	if c.now == nil {
 		c.now = time.Now
 	}
+
 	if c.transport == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.DisableCompression = true
@@ -170,6 +176,9 @@ func NewClient(opts Options) *Client {
 		cfg.VerifyConnection = verifyBasic
 		it.TLSClientConfig = cfg
 		c.insecure = it
+	}
+	if c.lambda = opts.Lambda; c.lambda == nil {
+		c.lambda = lambdainvoke.NewClient(lambdainvoke.Options{Transport: c.transport, Endpoint: c.lambdaEndpoint, Functions: c.lambdaFunctions, Now: c.now})
 	}
 	return c
 }

@@ -15,7 +15,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/portcullis/portcullis/internal/lambdainvoke"
 )
+
+// lambdaClient returns the Client's Lambda Invoke API client.
+func (c *Client) lambdaClient() *lambdainvoke.Client { return c.lambda }
 
 // requestTimeLayout is $context.requestTime's format (CLF), e.g. 09/Apr/2015:12:34:56 +0000.
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
@@ -49,22 +53,21 @@ func (k *call) functionARN() (string, bool) {
 	return fn, true
 }
 
-// lambda runs an AWS_PROXY integration through the Lambda Invoke API (RequestResponse).
+// lambda runs an AWS_PROXY integration through the Lambda Invoke API (RequestResponse), with
+// the shared internal/lambdainvoke client.
 func (k *call) lambda(ctx context.Context) (*Response, *Failure) {
 	fn, ok := k.functionARN()
 	if !ok {
 		return nil, &Failure{Cause: CauseConfigError, URI: k.Integration.URI, Detail: fmt.Sprintf(
 			"Execution failed due to configuration error: Invalid Lambda function URI %s", k.Integration.URI)}
 	}
-	endpoint := k.c.lambdaFunctions[fn]
-	if endpoint == "" {
-		endpoint = k.c.lambdaEndpoint
-	}
-	if endpoint == "" {
+	lc := k.c.lambdaClient()
+	uri, err := lc.URL(fn)
+	if err != nil {
 		return nil, &Failure{Cause: CauseLambdaInvokeFailed, Detail: fmt.Sprintf(
 			"Execution failed due to configuration error: no Lambda endpoint configured for function %s (set lambda.endpoint or lambda.functions[].endpoint)", fn)}
 	}
-	uri := strings.TrimRight(endpoint, "/") + "/2015-03-31/functions/" + url.PathEscape(fn) + "/invocations"
+	endpoint := lc.Endpoint(fn)
 	event, err := k.lambdaEvent()
 	if err != nil {
 		return nil, &Failure{Cause: CauseConfigError, URI: uri, Detail: "Execution failed due to configuration error: " + err.Error()}
@@ -86,54 +89,55 @@ func (k *call) lambda(ctx context.Context) (*Response, *Failure) {
 
 	tctx, dl := startDeadline(ctx, k.Integration)
 	defer dl.cancel()
-	req, err := http.NewRequestWithContext(tctx, http.MethodPost, uri, bytes.NewReader(event))
-	if err != nil {
-		dl.stop()
-		return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, Detail: fmt.Sprintf(
-			"Execution failed due to configuration error: invalid Lambda endpoint %s", endpoint)}
-	}
-	req.Header = h
-	start := k.c.now()
-	resp, err := k.c.transport.RoundTrip(req)
-	var payload []byte
-	if err == nil {
-		payload, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
-		resp.Body.Close()
-	}
+	res, err := lc.Do(tctx, &lambdainvoke.Request{FunctionARN: fn, Payload: event, Header: h})
 	if timedOut := dl.stop(); timedOut {
 		return nil, &Failure{Cause: CauseTimeout, URI: uri, Detail: "Execution failed due to a timeout error"}
 	}
 	if err != nil {
+		switch {
+		case errors.Is(err, lambdainvoke.ErrInvalidEndpoint):
+			return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, Detail: fmt.Sprintf(
+				"Execution failed due to configuration error: invalid Lambda endpoint %s", endpoint)}
+		case errors.Is(err, lambdainvoke.ErrCredentials):
+			return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, Detail: fmt.Sprintf(
+				"Execution failed due to configuration error: %v", err)}
+		}
+		var ie *lambdainvoke.InvokeError
+		if errors.As(err, &ie) {
+			err = ie.Err
+		}
 		return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, Detail: fmt.Sprintf(
 			"Execution failed due to configuration error: cannot reach the Lambda Invoke API at %s: %v", endpoint, unwrapURLError(err))}
 	}
-	latency := k.c.now().Sub(start).Milliseconds()
-	lambdaRequestID := resp.Header.Get("X-Amzn-Requestid")
-	k.logf("Received response. Status: %d, Integration latency: %d ms", resp.StatusCode, latency)
-	k.logf("Endpoint response headers: %s", formatHeaders(resp.Header))
+	payload := res.Payload
+	latency := res.Latency.Milliseconds()
+	lambdaRequestID := res.RequestID
+	k.logf("Received response. Status: %d, Integration latency: %d ms", res.Status, latency)
+	k.logf("Endpoint response headers: %s", formatHeaders(res.Header))
 	k.logf("Endpoint response body before transformations: %s", payload)
 
-	if resp.StatusCode != http.StatusOK {
+	if res.Status != http.StatusOK {
 		// facts §3.3: "Lambda invocation failed with status: 429. Lambda request id: …" then
 		// "Execution failed due to configuration error: Rate Exceeded."
-		return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, IntegrationStatus: resp.StatusCode,
-			Detail: fmt.Sprintf("Lambda invocation failed with status: %d. Lambda request id: %s", resp.StatusCode, lambdaRequestID),
-			more:   []string{"Execution failed due to configuration error: " + invokeErrorMessage(resp.StatusCode, payload)}}
+		return nil, &Failure{Cause: CauseLambdaInvokeFailed, URI: uri, IntegrationStatus: res.Status,
+			Detail: fmt.Sprintf("Lambda invocation failed with status: %d. Lambda request id: %s", res.Status, lambdaRequestID),
+			more:   []string{"Execution failed due to configuration error: " + invokeErrorMessage(res.Status, payload)}}
 	}
-	if resp.Header.Get("X-Amz-Function-Error") != "" {
-		return nil, &Failure{Cause: CauseLambdaFunctionError, URI: uri, IntegrationStatus: resp.StatusCode, Detail: fmt.Sprintf(
+	// X-Amz-Function-Error, or aws-lambda-rie's header-less error payload (lambdainvoke).
+	if res.FunctionError != "" {
+		return nil, &Failure{Cause: CauseLambdaFunctionError, URI: uri, IntegrationStatus: res.Status, Detail: fmt.Sprintf(
 			"Lambda execution failed with status %d due to customer function error: %s. Lambda request id: %s",
-			resp.StatusCode, functionErrorMessage(payload), lambdaRequestID)}
+			res.Status, functionErrorMessage(payload), lambdaRequestID)}
 	}
 	pr, err := ParseProxyResponse(payload)
 	if err != nil {
-		return nil, &Failure{Cause: CauseLambdaMalformed, URI: uri, IntegrationStatus: resp.StatusCode,
+		return nil, &Failure{Cause: CauseLambdaMalformed, URI: uri, IntegrationStatus: res.Status,
 			Detail: "Execution failed due to configuration error: Malformed Lambda proxy response"}
 	}
 	body := []byte(pr.Body)
 	if pr.IsBase64Encoded && (isBinary(k.In.Header.Get("Accept"), k.BinaryMediaTypes) || isBinary(pr.Header.Get("Content-Type"), k.BinaryMediaTypes)) {
 		if body, err = base64.StdEncoding.DecodeString(pr.Body); err != nil {
-			return nil, &Failure{Cause: CauseLambdaMalformed, URI: uri, IntegrationStatus: resp.StatusCode,
+			return nil, &Failure{Cause: CauseLambdaMalformed, URI: uri, IntegrationStatus: res.Status,
 				Detail: "Execution failed due to configuration error: Unable to base64 decode the body"}
 		}
 	}
@@ -147,7 +151,7 @@ func (k *call) lambda(ctx context.Context) (*Response, *Failure) {
 		Status:            pr.StatusCode,
 		Header:            out,
 		Body:              io.NopCloser(bytes.NewReader(body)),
-		IntegrationStatus: resp.StatusCode,
+		IntegrationStatus: res.Status,
 		URI:               uri,
 	}, nil
 }

@@ -227,6 +227,15 @@ func TestLambdaFailures(t *testing.T) {
 		t.Error("per-function endpoint not used")
 	}
 
+	// A per-function endpoint that is already an invocations URL is used as is.
+	full := lambdatest.New(map[string]any{"function": func() (map[string]int, error) { return map[string]int{"statusCode": 202}, nil }})
+	defer full.Close()
+	rieURL := full.URL() + "/2015-03-31/functions/function/invocations"
+	cf := NewClient(Options{LambdaFunctions: map[string]string{elsewhere: rieURL}})
+	if resp := invokeOK(t, cf, r); resp.Status != 202 || resp.URI != rieURL {
+		t.Errorf("status %d, URI %q", resp.Status, resp.URI)
+	}
+
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -248,6 +257,9 @@ func TestLambdaFailures(t *testing.T) {
 	}{
 		{name: "function error", fn: "broken", cause: CauseLambdaFunctionError, status: 200,
 			detail: `^Lambda execution failed with status 200 due to customer function error: Application error in a Lambda function\. Lambda request id: ` + rid + `$`},
+		{name: "function error without X-Amz-Function-Error (aws-lambda-rie)", fn: fnARN, cause: CauseLambdaFunctionError, status: 200,
+			fault:  &lambdatest.Fault{Raw: true, Body: []byte(`{"errorMessage":"boom","errorType":"errorString"}`)},
+			detail: `^Lambda execution failed with status 200 due to customer function error: boom\. Lambda request id: ` + rid + `$`},
 		{name: "function not found", fn: "arn:aws:lambda:us-east-1:123456789012:function:missing", cause: CauseLambdaInvokeFailed, status: 404,
 			detail:  `^Lambda invocation failed with status: 404\. Lambda request id: ` + rid + `$`,
 			moreLog: "Execution failed due to configuration error: Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing"},

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/portcullis/portcullis/internal/authorizer"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/route"
@@ -76,6 +77,14 @@ type Request struct {
 
 	// Log receives execution-log lines (AWS wording); nil discards.
 	Log func(line string)
+
+	// ContextValue resolves $context variables known so far ("context.requestId"), for
+	// authorizer identity sources "context.X"; nil when unavailable.
+	ContextValue func(name string) (string, bool)
+
+	// Authorizers runs Lambda authorizers (I/O: the Lambda Invoke API, through a result
+	// cache). The gateway sets it; an offline replay sets one that returns recorded outcomes.
+	Authorizers *authorizer.Service
 }
 
 // Caller is an IAM principal whose SigV4 signature verified.

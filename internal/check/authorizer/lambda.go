@@ -2,40 +2,111 @@ package authorizer
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/apidef"
+	lambdaauth "github.com/portcullis/portcullis/internal/authorizer"
 	"github.com/portcullis/portcullis/internal/cause"
-	"github.com/portcullis/portcullis/internal/check/pending"
+	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/pipeline"
 )
 
-// lambdaCheck: a missing identity source answers 401 without invoking (facts §4.4); the
-// invocation itself is not wired yet, so the gateway fails closed.
+// lambdaCheck runs a Lambda TOKEN or REQUEST authorizer and evaluates the policy it returned
+// (fresh or from the result cache) against this request's method ARN, combined with the
+// resource policy by facts §5.3 table A (facts §4.5: the authorizer's policy "is evaluated in
+// conjunction with the resource policy"). Outcomes (facts §4.4): 401 identity missing or
+// "Unauthorized"; 500 {"message": null} for anything else the function does wrong; 403 for an
+// explicit or implicit deny.
 func lambdaCheck(r *pipeline.Request, az *apidef.Authorizer) (pipeline.Result, error) {
-	if missing := missingIdentity(r, az); missing != "" {
+	if r.Authorizers == nil {
+		return pipeline.Result{}, fmt.Errorf("no Lambda authorizer service is configured")
+	}
+	in := &lambdaauth.Input{
+		Authorizer: az, APIID: r.API.ID, Stage: r.Stage.Name, MethodARN: iam.MethodARN(r), HTTP: r.HTTP,
+		ResourcePath: r.Match.Resource.Path, Path: stagePath(r), ResourceID: r.Match.Resource.ID,
+		PathParams: r.Match.PathParams, StageVariables: r.Stage.Variables,
+		RequestID: r.ID, SourceIP: r.SourceIP, UserAgent: r.HTTP.UserAgent(), DomainName: r.Host, RequestTime: r.Now,
+		ContextValue: r.ContextValue,
+	}
+	out := r.Authorizers.Authorize(r.HTTP.Context(), in)
+	for _, l := range out.Log {
+		r.Logf(l)
+	}
+	who := fmt.Sprintf("%s authorizer %s (%s)", strings.ToLower(az.Type), az.Name, az.ID)
+	ev := []string{who}
+	switch out.Kind {
+	case lambdaauth.IdentityMissing:
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.AuthorizerIdentityMissing,
-			Reason:   fmt.Sprintf("the identity source %s of authorizer %s is missing or empty, so API Gateway answers 401 without calling it", missing, az.Name),
-			Evidence: []string{"identitySource: " + az.IdentitySource, missing + " is missing or empty"},
+			Reason:   fmt.Sprintf("the identity source %s of %s is missing, empty or invalid, so API Gateway answers 401 without calling it", out.Missing, who),
+			Evidence: append(ev, "identitySource: "+az.IdentitySource, out.Detail),
 		}), nil
+	case lambdaauth.Unauthorized:
+		return pipeline.Deny(&decision.Denial{Cause: cause.AuthorizerUnauthorized, Reason: "the " + who + " failed with \"Unauthorized\"",
+			Evidence: append(ev, out.Detail)}), nil
+	case lambdaauth.Failed:
+		return pipeline.Deny(&decision.Denial{Cause: cause.AuthorizerError, Reason: "the " + who + " failed: " + out.Detail,
+			Evidence: append(ev, out.Detail)}), nil
 	}
-	return pending.FailClosed(fmt.Sprintf("the %s authorizer %s", strings.ToLower(az.Type), az.Name)), nil
+	arn := iam.MethodARN(r)
+	if out.FromCache {
+		ev = append(ev, fmt.Sprintf("the policy came from the authorizer cache: cached at %s for %s (TTL %s)",
+			out.CachedAt.UTC().Format("2006-01-02T15:04:05Z"), out.CachedForMethodARN, ttl(az)))
+	}
+	ev = append(ev, "principalId: "+out.PrincipalID, "policy: "+out.PolicyJSON)
+	req := &iampolicy.Request{Principal: iampolicy.Principal{Type: "Anonymous", Anonymous: true}, Action: "execute-api:Invoke", Resource: arn, Context: iam.ConditionContext(r)}
+	azRes := out.Policy.Evaluate(req)
+	pol := r.API.ResourcePolicy
+	resEff := iampolicy.Neither
+	var resRes iampolicy.Result
+	if pol != nil {
+		resRes = pol.Evaluate(req)
+		resEff = resRes.Effect
+	}
+	eff, side := iampolicy.Combine(azRes.Effect, resEff, true, pol != nil)
+	if eff == iampolicy.Allow {
+		r.Authorizer = &pipeline.AuthorizerResult{PrincipalID: out.PrincipalID, Context: out.Context,
+			Latency: out.Latency, IntegrationStatus: out.IntegrationStatus}
+		r.UsageIdentifierKey = out.UsageIdentifierKey
+		how := "invoked"
+		if out.FromCache {
+			how = "cached"
+		}
+		return pipeline.Pass(fmt.Sprintf("%s (%s) allows %s for principal %s (table A, %s side)", who, how, arn, out.PrincipalID, side)), nil
+	}
+	ev = append(ev, iam.Describe("authorizer policy", azRes)...)
+	if pol != nil {
+		ev = append(ev, iam.Describe("resource policy", resRes)...)
+	}
+	if eff == iampolicy.Deny && side == iampolicy.SideResource {
+		return pipeline.Deny(&decision.Denial{Cause: cause.PolicyExplicitDeny, Reason: "the API's resource policy explicitly denies " + arn,
+			Evidence: ev, Message: iam.DenyMessage(r, "anonymous", true, side)}), nil
+	}
+	if eff == iampolicy.Deny {
+		return pipeline.Deny(&decision.Denial{Cause: cause.AuthorizerExplicitDeny,
+			Reason: "the policy the " + who + " returned explicitly denies " + arn, Evidence: ev}), nil
+	}
+	d := &decision.Denial{Cause: cause.AuthorizerNoAllow, Reason: "no statement of the policy the " + who + " returned allows " + arn, Evidence: ev}
+	if out.FromCache && out.CachedForMethodARN != arn {
+		d.Reason = "the cached policy, returned for " + out.CachedForMethodARN + ", does not allow " + arn
+		d.Remedy = []string{"The authorizer's result is cached per token for " + ttl(az) + " and reused for every method: return a policy that covers all the methods the token may call (e.g. arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/*), or set authorizerResultTtlInSeconds to 0."}
+	}
+	return pipeline.Deny(d), nil
 }
 
-// missingIdentity returns the first identity source expression with no value (TOKEN and
-// COGNITO_USER_POOLS: the one header; REQUEST: every header and query string source, when the
-// authorizer caches — facts §4.1).
-func missingIdentity(r *pipeline.Request, az *apidef.Authorizer) string {
-	if az.Type == "REQUEST" && az.ResultTTLInSeconds != nil && *az.ResultTTLInSeconds == 0 && az.IdentitySource == "" {
-		return ""
+func ttl(az *apidef.Authorizer) string {
+	if az.ResultTTLInSeconds == nil {
+		return "300 s (the default)"
 	}
-	for _, src := range strings.Split(az.IdentitySource, ",") {
-		src = strings.TrimSpace(src)
-		if src != "" && strings.TrimSpace(identityValue(r, src, nil)) == "" {
-			return src
-		}
+	return strconv.Itoa(*az.ResultTTLInSeconds) + " s"
+}
+
+func stagePath(r *pipeline.Request) string {
+	if r.StagePath == "" {
+		return "/"
 	}
-	return ""
+	return r.StagePath
 }

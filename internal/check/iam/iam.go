@@ -44,8 +44,8 @@ func MethodARN(r *pipeline.Request) string {
 	return r.MethodARN
 }
 
-// conditionContext holds the request's global condition keys (facts §5.4), built once.
-func conditionContext(r *pipeline.Request) map[string][]string {
+// ConditionContext holds the request's global condition keys (facts §5.4), built once.
+func ConditionContext(r *pipeline.Request) map[string][]string {
 	if r.Conditions != nil {
 		return r.Conditions
 	}
@@ -73,9 +73,9 @@ func principal(p *config.Principal) iampolicy.Principal {
 	return iampolicy.Principal{ARN: p.ARN, Account: p.Account, UserID: p.UserID, Username: p.Username, Type: p.Type, Tags: p.Tags, RoleARN: p.RoleARN}
 }
 
-// describe explains the statements that decided a policy result (or, for an implicit deny,
+// Describe explains the statements that decided a policy result (or, for an implicit deny,
 // why each statement did not apply).
-func describe(which string, res iampolicy.Result) []string {
+func Describe(which string, res iampolicy.Result) []string {
 	var out []string
 	if len(res.Deciding) > 0 {
 		for _, i := range res.Deciding {
@@ -105,8 +105,8 @@ func label(s iampolicy.StatementResult) string {
 
 func style(r *pipeline.Request) cause.Style { return cause.Style(r.World.ErrorMessageStyle) }
 
-// denyMessage builds the policy denial message (seed or current wording, facts §5.5).
-func denyMessage(r *pipeline.Request, who string, explicit bool, side string) string {
+// DenyMessage builds the policy denial message (seed or current wording, facts §5.5).
+func DenyMessage(r *pipeline.Request, who string, explicit bool, side string) string {
 	arn := cause.MaskAccount(MethodARN(r))
 	base := "User: " + who + " is not authorized to perform: execute-api:Invoke on resource: " + arn
 	current := style(r) == cause.Current
@@ -141,15 +141,15 @@ func (PreAuth) Check(r *pipeline.Request) (pipeline.Result, error) {
 	if t := r.Match.Method.AuthorizationType; t == "AWS_IAM" || t == "COGNITO_USER_POOLS" {
 		return pipeline.Skip(t + " methods authenticate first; the resource policy is evaluated with the caller"), nil
 	}
-	res := pol.Evaluate(&iampolicy.Request{Principal: principal(nil), Action: action, Resource: MethodARN(r), Context: conditionContext(r)})
+	res := pol.Evaluate(&iampolicy.Request{Principal: principal(nil), Action: action, Resource: MethodARN(r), Context: ConditionContext(r)})
 	if res.Effect != iampolicy.Deny {
 		return pipeline.Pass("no explicit deny for an anonymous caller"), nil
 	}
 	return pipeline.Deny(&decision.Denial{
 		Cause:    cause.PolicyExplicitDeny,
 		Reason:   "the API's resource policy explicitly denies " + MethodARN(r) + " before authentication",
-		Evidence: append([]string{"resource: " + MethodARN(r), "source IP: " + r.SourceIP}, describe("resource policy", res)...),
-		Message:  denyMessage(r, "anonymous", true, iampolicy.SideResource),
+		Evidence: append([]string{"resource: " + MethodARN(r), "source IP: " + r.SourceIP}, Describe("resource policy", res)...),
+		Message:  DenyMessage(r, "anonymous", true, iampolicy.SideResource),
 	}), nil
 }
 
@@ -256,7 +256,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	m := r.Match.Method
 	pol := r.API.ResourcePolicy
 	arn := MethodARN(r)
-	req := &iampolicy.Request{Action: action, Resource: arn, Context: conditionContext(r)}
+	req := &iampolicy.Request{Action: action, Resource: arn, Context: ConditionContext(r)}
 	switch m.AuthorizationType {
 	case "", "NONE", "COGNITO_USER_POOLS":
 		// NONE: "seeking an explicit allow"; Cognito: "the resource policy is evaluated
@@ -273,8 +273,8 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.PolicyNoAllow,
 			Reason:   "the API's resource policy does not explicitly allow this request, and for authorizationType " + authType(m.AuthorizationType) + " it must",
-			Evidence: append([]string{"resource: " + arn, "source IP: " + r.SourceIP}, describe("resource policy", res)...),
-			Message:  denyMessage(r, "anonymous", false, iampolicy.SideResource),
+			Evidence: append([]string{"resource: " + arn, "source IP: " + r.SourceIP}, Describe("resource policy", res)...),
+			Message:  DenyMessage(r, "anonymous", false, iampolicy.SideResource),
 			Remedy:   []string{"Add an Allow statement for execute-api:Invoke on " + arn + " (or a wildcard) with Principal \"*\" to the resource policy, then redeploy."},
 		}), nil
 	case "AWS_IAM":
@@ -313,14 +313,14 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	// Denied: explain every policy (the cost is paid only here).
 	var idEv []string
 	for i, res := range idRes {
-		idEv = append(idEv, describe(fmt.Sprintf("%s policy %d", p.Source, i), res)...)
+		idEv = append(idEv, Describe(fmt.Sprintf("%s policy %d", p.Source, i), res)...)
 	}
 	if len(p.Policies) == 0 {
 		idEv = append(idEv, p.Source+" has no identity policies")
 	}
 	var resEv []string
 	if pol != nil {
-		resEv = describe("resource policy", resRes)
+		resEv = Describe("resource policy", resRes)
 	}
 	table := "A (caller in the API owner's account)"
 	if !same {
@@ -341,7 +341,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		remedy = append(remedy, "The caller is in another account: the API's resource policy must also allow "+p.ARN+" (table B).")
 	}
 	return pipeline.Deny(&decision.Denial{Cause: id, Reason: reason, Evidence: ev, Remedy: remedy,
-		Message: denyMessage(r, p.ARN, explicit, side)}), nil
+		Message: DenyMessage(r, p.ARN, explicit, side)}), nil
 }
 
 func tableName(same bool) string {
