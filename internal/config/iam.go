@@ -102,7 +102,7 @@ func (k *compiler) iam(w *World) {
 		if path == "" {
 			path = "/"
 		}
-		arn := "arn:aws:iam::" + acct + ":user" + path + u.UserName
+		arn := "arn:" + iampolicy.Partition(c.Region) + ":iam::" + acct + ":user" + path + u.UserName
 		id := iamID("AIDA", arn)
 		p := &Principal{ARN: arn, Account: acct, UserID: id, Caller: id, Username: u.UserName, Type: "User",
 			Tags: u.Tags, Policies: policies(f+".policies", rawDocs(u.Policies)), Source: f}
@@ -117,7 +117,7 @@ func (k *compiler) iam(w *World) {
 		if acct == "" {
 			acct = c.AccountID
 		}
-		roleARN := "arn:aws:iam::" + acct + ":role/" + r.RoleName
+		roleARN := "arn:" + iampolicy.Partition(c.Region) + ":iam::" + acct + ":role/" + r.RoleName
 		roleID := iamID("AROA", roleARN)
 		pols := policies(f+".policies", rawDocs(r.Policies))
 		for j, s := range r.Sessions {
@@ -136,7 +136,7 @@ func (k *compiler) iam(w *World) {
 				session = s.AccessKeyID
 			}
 			uid := roleID + ":" + session
-			p := &Principal{ARN: "arn:aws:sts::" + acct + ":assumed-role/" + r.RoleName + "/" + session, Account: acct,
+			p := &Principal{ARN: "arn:" + iampolicy.Partition(c.Region) + ":sts::" + acct + ":assumed-role/" + r.RoleName + "/" + session, Account: acct,
 				UserID: uid, Caller: uid, Type: "AssumedRole", RoleARN: roleARN, Tags: r.Tags, Policies: pols, Source: sf}
 			if s.SessionToken == "" {
 				k.bad(sf+".sessionToken", "a role session needs the sessionToken that goes with its temporary access key")

@@ -116,4 +116,7 @@ type Denial struct {
 	Message string
 	// Remedy, when set, is added before the catalogue's remedies (concrete, request-specific).
 	Remedy []string
+	// ErrorType, when set, replaces the catalogue's x-amzn-ErrorType (e.g. ExpiredTokenException
+	// for an expired session under invalid-security-token).
+	ErrorType string
 }

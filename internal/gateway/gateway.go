@@ -241,13 +241,17 @@ func traceID(now time.Time) string {
 	return "Root=1-" + strconv.FormatInt(now.Unix(), 16) + "-" + hex.EncodeToString(b[:])
 }
 
-// sourceIP is the immediate TCP peer, or the first X-Forwarded-For address when the config
-// trusts it.
+// sourceIP is the immediate TCP peer, or, when the config trusts the load balancer in front,
+// the address that load balancer appended: the LAST X-Forwarded-For entry. Earlier entries are
+// whatever the client sent and must never decide aws:SourceIp.
 func sourceIP(r *http.Request, trustXFF bool) string {
 	if trustXFF {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := strings.TrimSpace(first); net.ParseIP(ip) != nil {
+		if vs := r.Header.Values("X-Forwarded-For"); len(vs) > 0 {
+			last := vs[len(vs)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if ip := strings.TrimSpace(last); net.ParseIP(ip) != nil {
 				return ip
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -234,6 +235,9 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	d.Remedy = concreteRemedies(pr, den.Remedy, e.Remedies)
 	d.ResponseType = e.ResponseType
 	d.ErrorType = e.ErrorType
+	if den.ErrorType != "" {
+		d.ErrorType = den.ErrorType
+	}
 	switch {
 	case e.Status >= 500:
 		d.Outcome = decision.Error
@@ -250,7 +254,7 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 		in := gatewayresponse.Input{
 			Type:      gatewayresponse.Type(e.ResponseType),
 			Message:   msg,
-			ErrorType: e.ErrorType,
+			ErrorType: d.ErrorType,
 			Vars:      vars.Lookup,
 			Param:     requestParam(r, pr),
 			Accept:    r.Header.Get("Accept"),
@@ -372,6 +376,7 @@ func (g *Gateway) record(d *decision.Decision, pr *pipeline.Request, vars *ctxva
 		g.writeExec(d, pr)
 	}
 	if g.opts.Decisions != nil {
+		redact(d, pr.HTTP)
 		g.opts.Decisions.Put(d)
 	}
 	if g.opts.Metrics != nil {
@@ -408,6 +413,58 @@ func (g *Gateway) writeExec(d *decision.Decision, pr *pipeline.Request) {
 	}
 	if err := ex.Emit(s); err != nil {
 		g.opts.Logger.Error("execution log write", "path", path, "err", err)
+	}
+}
+
+// redact masks the request's secrets — the Authorization value, the session token, the API
+// key and a presigned URL's signature and token — wherever the decision record repeats them
+// (the query string, an IncompleteSignature message quoting the header, a canonical request
+// listing the token), as AWS masks keys in its logs (stars and the last six characters). The
+// HTTP response itself is sent as AWS sends it.
+func redact(d *decision.Decision, r *http.Request) {
+	var secrets []string
+	for _, h := range [...]string{"Authorization", "X-Amz-Security-Token", "X-Api-Key"} {
+		secrets = append(secrets, r.Header.Values(h)...)
+	}
+	q := r.URL.Query()
+	for _, k := range [...]string{"X-Amz-Signature", "X-Amz-Security-Token"} {
+		secrets = append(secrets, q[k]...)
+	}
+	n := 0
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			secrets[n] = s
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	secrets = secrets[:n]
+	mask := func(s string) string {
+		for _, sec := range secrets {
+			if strings.Contains(s, sec) {
+				s = strings.ReplaceAll(s, sec, logs.MaskKey(sec))
+			}
+		}
+		return s
+	}
+	d.Request.Query = mask(d.Request.Query)
+	if e := url.QueryEscape(secrets[0]); e != secrets[0] { // query values appear escaped
+		for _, sec := range secrets {
+			d.Request.Query = strings.ReplaceAll(d.Request.Query, url.QueryEscape(sec), logs.MaskKey(sec))
+		}
+	}
+	d.Message = mask(d.Message)
+	d.Reason = mask(d.Reason)
+	for i := range d.Evidence {
+		d.Evidence[i] = mask(d.Evidence[i])
+	}
+	for i := range d.ExecutionLog {
+		d.ExecutionLog[i] = mask(d.ExecutionLog[i])
+	}
+	for i := range d.Checks {
+		d.Checks[i].Detail = mask(d.Checks[i].Detail)
 	}
 }
 

@@ -331,7 +331,7 @@ func compileStatement(doc []byte, n *jnode, path string, opts ParseOptions, vars
 			if opts.Region == "" || opts.AccountID == "" || opts.APIID == "" {
 				return st, newParseError(doc, v.off, path+"."+rname, "shorthand "+quote(r)+" needs the API's region, account and ID to expand")
 			}
-			r = "arn:" + partition(opts.Region) + ":execute-api:" + opts.Region + ":" + opts.AccountID + ":" + opts.APIID + strings.TrimPrefix(r, "execute-api:")
+			r = "arn:" + Partition(opts.Region) + ":execute-api:" + opts.Region + ":" + opts.AccountID + ":" + opts.APIID + strings.TrimPrefix(r, "execute-api:")
 		default:
 			return st, newParseError(doc, v.off, path+"."+rname, "invalid resource "+quote(v.s)+`: want "*", an ARN, or "execute-api:/stage/VERB/path"`)
 		}
@@ -351,7 +351,8 @@ func compileStatement(doc []byte, n *jnode, path string, opts ParseOptions, vars
 }
 
 // partition returns the ARN partition of a region.
-func partition(region string) string {
+// Partition is the ARN partition of a region: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b.
+func Partition(region string) string {
 	switch {
 	case strings.HasPrefix(region, "cn-"):
 		return "aws-cn"

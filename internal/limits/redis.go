@@ -32,8 +32,8 @@ import (
 // Buckets are token buckets with the same arithmetic as Embedded (see refill), not GCRA, so
 // both stores give identical decisions. A bucket key expires when it would have refilled.
 //
-// Time. The script uses the time passed to Take, not Redis TIME, so tests are deterministic
-// and both stores share one clock model. The trade-off: instances whose clocks disagree
+// Time. The script uses the time passed to Take, not Redis TIME (TTLs too are computed from
+// it), so tests are deterministic and both stores share one clock model. The trade-off: instances whose clocks disagree
 // refill buckets unevenly (a bucket's last-refill time never moves backwards, so a slow clock
 // only sees fewer tokens) and may count a request near midnight into a neighbouring period.
 // Keep instances NTP-synchronised.

@@ -278,14 +278,20 @@ func TestRedisMatchesEmbedded(t *testing.T) {
 	}
 	quotas := []*Quota{
 		nil,
-		{Plan: "up1", KeyID: "k1", Limit: 40, Offset: 15, Period: PeriodDay, Created: t0},
+		{Plan: "up1", KeyID: "k1", Limit: 40, Offset: 15, Period: PeriodDay, Created: at("2024-06-29T12:00:00Z")},
 		{Plan: "up1", KeyID: "k2", Limit: 60, Period: PeriodWeek},
 		{Plan: "up2", KeyID: "k1", Limit: 100, Period: PeriodMonth},
 		{Plan: "up2", KeyID: "k3"},
 	}
-	now := t0
+	seen := map[[2]bool]int{}
+	start := at("2024-06-29T12:00:00Z") // a Saturday: the stream crosses a DAY, WEEK and MONTH boundary
+	now := start
 	for i := range 3000 {
-		now = now.Add(time.Duration(rng.ExpFloat64()*float64(300*time.Millisecond)) / time.Microsecond * time.Microsecond)
+		mean := 200 * time.Millisecond
+		if rng.IntN(10) == 0 {
+			mean = 10 * time.Minute
+		}
+		now = now.Add(time.Duration(rng.ExpFloat64()*float64(mean)) / time.Microsecond * time.Microsecond)
 		if rng.IntN(50) == 0 {
 			now = now.Add(-time.Duration(rng.IntN(1000)) * time.Millisecond) // a skewed instance
 		}
@@ -302,11 +308,19 @@ func TestRedisMatchesEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		seen[[2]bool{de.Throttled >= 0, de.QuotaExceeded}]++
 		if diff := cmp.Diff(de, dr); diff != "" {
 			t.Fatalf("request %d at %s, buckets %v, quota %+v (-embedded +redis):\n%s", i, now, bs, q, diff)
 		}
 	}
-	from, to := t0, now
+	t.Logf("outcomes [throttled, over quota]: %v", seen)
+	if len(seen) != 4 {
+		t.Errorf("the stream did not produce every outcome: %v", seen)
+	}
+	if now.Before(at("2024-07-01T01:00:00Z")) {
+		t.Fatalf("the stream ended at %s, before crossing the month", now)
+	}
+	from, to := start.AddDate(0, 0, -1), now.AddDate(0, 0, 1)
 	for _, plan := range []string{"up1", "up2"} {
 		ue, err := e.Usage(ctx, plan, "", from, to)
 		if err != nil {

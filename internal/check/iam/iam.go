@@ -39,7 +39,7 @@ const action = "execute-api:Invoke"
 func MethodARN(r *pipeline.Request) string {
 	if r.MethodARN == "" {
 		p := strings.TrimPrefix(r.StagePath, "/")
-		r.MethodARN = "arn:aws:execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
+		r.MethodARN = "arn:" + iampolicy.Partition(r.World.Region) + ":execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
 	}
 	return r.MethodARN
 }
@@ -223,6 +223,9 @@ func authDenial(r *pipeline.Request, res sigv4.Result) *decision.Denial {
 		d.Cause = cause.IncompleteSignature
 	case sigv4.BadCredential:
 		d.Cause = cause.CredentialScopeMismatch
+		if res.ErrorType == sigv4.ErrIncompleteSignature { // a malformed credential or algorithm
+			d.Cause = cause.IncompleteSignature
+		}
 		ev = append(ev, "the API is in region "+r.World.Region+"; the service name must be execute-api")
 	case sigv4.UnknownKey:
 		d.Cause = cause.InvalidSecurityToken
@@ -233,6 +236,9 @@ func authDenial(r *pipeline.Request, res sigv4.Result) *decision.Denial {
 		}
 	case sigv4.BadToken:
 		d.Cause = cause.InvalidSecurityToken
+		if res.ErrorType == sigv4.ErrExpiredToken {
+			d.ErrorType = sigv4.ErrExpiredToken
+		}
 	case sigv4.Expired:
 		d.Cause = cause.SignatureExpired
 	case sigv4.Mismatch:

@@ -155,3 +155,22 @@ func BenchmarkIAM(b *testing.B) {
 		}
 	}
 }
+
+// A malformed algorithm or credential is IncompleteSignatureException (the catalogue's
+// incomplete-signature), not a scope mismatch; an expired session keeps AWS's
+// ExpiredTokenException.
+func TestAuthenticateErrorTypes(t *testing.T) {
+	w := world(t, "seed")
+	r := request(t, w, "", "curl")
+	r.HTTP.Header.Set("X-Amz-Date", signedAt.Format("20060102T150405Z"))
+	r.HTTP.Header.Set("Authorization", "AWS4-HMAC-SHA512 Credential=AKIAALICE00000000001/20261126/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=00")
+	res, err := Authenticate{}.Check(r)
+	if err != nil || res.Denial == nil || res.Denial.Cause != "incomplete-signature" {
+		t.Fatalf("SHA512: %+v %v", res.Denial, err)
+	}
+	r.HTTP.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIAALICE00000000001/20261126/us-east-1, SignedHeaders=host;x-amz-date, Signature=00")
+	res, _ = Authenticate{}.Check(r)
+	if res.Denial == nil || res.Denial.Cause != "incomplete-signature" {
+		t.Fatalf("short credential: %+v", res.Denial)
+	}
+}

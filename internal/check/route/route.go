@@ -21,6 +21,7 @@ import (
 	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/pipeline"
 	"github.com/portcullis/portcullis/internal/sigv4"
 )
@@ -42,7 +43,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	if m.Method != nil {
 		r.Match = m
-		r.MethodARN = "arn:aws:execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + st.Name + "/" + method + "/" + strings.TrimPrefix(r.StagePath, "/")
+		r.MethodARN = "arn:" + iampolicy.Partition(r.World.Region) + ":execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + st.Name + "/" + method + "/" + strings.TrimPrefix(r.StagePath, "/")
 		return pipeline.Pass(fmt.Sprintf("%s %s matched resource %s (%s method %s)", method, shown, m.Resource.Path, m.Resource.ID, m.Method.HTTPMethod)), nil
 	}
 
