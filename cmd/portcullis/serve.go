@@ -15,12 +15,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 
 	"github.com/portcullis/portcullis/internal/admin"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/demo"
 	"github.com/portcullis/portcullis/internal/gateway"
+	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/store"
 )
@@ -83,9 +85,6 @@ func loadWorld(path, dataDir, demoBackend string) (*config.World, error) {
 // serve runs until ctx is done. ready, when not nil, receives the bound addresses (tests).
 func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready chan<- map[string]string) error {
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if f.redis != "" {
-		return usageErr("--redis: shared state through Redis is not available in this version")
-	}
 	if err := admin.ListenLoopbackCheck(f.admin); err != nil && !f.allowRemoteAdmin {
 		return usageErr("--admin %s: %v (pass --allow-remote-admin to override)", f.admin, err)
 	}
@@ -127,6 +126,11 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	}
 	decisions := store.NewTiered(store.NewMemory(10000), db)
 	defer decisions.Close()
+	lim, closeLimits, err := openLimits(f)
+	if err != nil {
+		return err
+	}
+	defer closeLimits()
 	m := metrics.New()
 	m.WatchDropped(db.Dropped)
 	describe(m, world)
@@ -134,6 +138,7 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	gw := gateway.New(world, gateway.Options{
 		Decisions: decisions,
 		Metrics:   m,
+		Limits:    lim,
 		DataDir:   f.data,
 		Debug:     f.debug,
 		Logger:    logger,
@@ -160,7 +165,10 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	if err := listen("--listen", f.listen, gw.Handler("default")); err != nil {
 		return err
 	}
-	if err := listen("--admin", f.admin, admin.Handler(admin.Options{Decisions: decisions, Metrics: m, Reload: reload, Version: version})); err != nil {
+	if err := listen("--admin", f.admin, admin.Handler(admin.Options{Decisions: decisions, Metrics: m, Reload: reload, Version: version,
+		Usage: func(ctx context.Context, plan, key string, from, to time.Time) (map[string][][2]int64, error) {
+			return lim.Usage(ctx, plan, key, from, to)
+		}})); err != nil {
 		return err
 	}
 
@@ -198,6 +206,29 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 			return nil
 		}
 	}
+}
+
+// openLimits opens the throttle/quota store: Redis when --redis is given (shared by every
+// instance), else the embedded store under --data (quotas survive a restart).
+func openLimits(f serveFlags) (limits.Store, func(), error) {
+	if f.redis == "" {
+		st, err := limits.NewEmbedded(filepath.Join(f.data, "limits.db"), nil)
+		if err != nil {
+			return nil, nil, usageErr("--data %s: %v", f.data, err)
+		}
+		return st, func() { _ = st.Close() }, nil
+	}
+	opt, err := redis.ParseURL(f.redis)
+	if err != nil {
+		return nil, nil, usageErr("--redis %s: %v", f.redis, err)
+	}
+	// Short timeouts: when Redis is down, redisUnavailable decides quickly rather than every
+	// request waiting on retries.
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+	opt.PoolTimeout, opt.MaxRetries, opt.DialerRetries, opt.DialerRetryTimeout = time.Second, -1, 1, 10*time.Millisecond
+	client := redis.NewClient(opt)
+	st := limits.NewRedis(client)
+	return st, func() { _ = st.Close(); _ = client.Close() }, nil
 }
 
 // describe tells the metrics which APIs and stages exist (bounded label values) and the source.

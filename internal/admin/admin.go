@@ -17,7 +17,9 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -50,6 +52,17 @@ type Options struct {
 	Version string
 	// Now is the clock for relative `since` values; default time.Now.
 	Now func() time.Time
+	// Usage answers GET /usage (daily [used, remaining] per key of a usage plan, UTC dates,
+	// inclusive); nil makes it answer 501.
+	Usage func(ctx context.Context, plan, keyID string, from, to time.Time) (map[string][][2]int64, error)
+}
+
+// UsageResponse is the body of GET /usage, shaped like `aws apigateway get-usage` output.
+type UsageResponse struct {
+	UsagePlanID string                `json:"usagePlanId"`
+	StartDate   string                `json:"startDate"`
+	EndDate     string                `json:"endDate"`
+	Items       map[string][][2]int64 `json:"items"`
 }
 
 // ListResponse is the body of GET /decisions.
@@ -84,6 +97,51 @@ func Handler(o Options) http.Handler {
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	// GET /usage?usagePlanId=up1&keyId=k1&startDate=2026-11-01&endDate=2026-11-30 (from/to are
+	// accepted for startDate/endDate): `aws apigateway get-usage`.
+	mux.HandleFunc("GET /usage", func(w http.ResponseWriter, r *http.Request) {
+		if o.Usage == nil {
+			writeJSON(w, http.StatusNotImplemented, errorBody{"usage reporting is not configured"})
+			return
+		}
+		q := r.URL.Query()
+		plan := q.Get("usagePlanId")
+		if plan == "" {
+			writeJSON(w, http.StatusBadRequest, errorBody{"usagePlanId is required (as for aws apigateway get-usage --usage-plan-id)"})
+			return
+		}
+		day := func(names ...string) (time.Time, string, error) {
+			for _, n := range names {
+				if v := q.Get(n); v != "" {
+					t, err := time.Parse("2006-01-02", v)
+					if err != nil {
+						return time.Time{}, v, fmt.Errorf("%s must be a date such as 2026-11-26, got %q", n, v)
+					}
+					return t, v, nil
+				}
+			}
+			return time.Time{}, "", fmt.Errorf("%s is required (YYYY-MM-DD)", names[0])
+		}
+		from, fs, err := day("startDate", "from")
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+			return
+		}
+		to, ts, err := day("endDate", "to")
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+			return
+		}
+		items, err := o.Usage(r.Context(), plan, q.Get("keyId"), from, to)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
+			return
+		}
+		if items == nil {
+			items = map[string][][2]int64{}
+		}
+		writeJSON(w, http.StatusOK, UsageResponse{UsagePlanID: plan, StartDate: fs, EndDate: ts, Items: items})
+	})
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if o.Health != nil {
 			if err := o.Health(); err != nil {

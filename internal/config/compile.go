@@ -16,7 +16,9 @@ import (
 )
 
 // methodKey is the normalised method-settings key for a resource path and verb.
-func methodKey(resourcePath, verb string) string {
+// MethodKey is the key of a method in stage methodSettings and usage-plan throttles:
+// "/pets/{petId}/GET", "/GET" for the root, "*/*" for all methods.
+func MethodKey(resourcePath, verb string) string {
 	if resourcePath == "*" {
 		return "*/*"
 	}
@@ -258,7 +260,28 @@ func (k *compiler) stage(sf string, api *RestAPI, sc *StageConfig) *Stage {
 				CacheTTLInSeconds:    c.CacheTTLInSeconds,
 			}
 		}
-		s.MethodSettings[methodKey(rp, verb)] = ms
+		s.MethodSettings[MethodKey(rp, verb)] = ms
+	}
+	// A method's own settings override "*/*" field by field; what it leaves unset is inherited
+	// (as `aws apigateway update-stage` patches /{resourcePath}/{httpMethod}/… paths one by one).
+	if all := s.MethodSettings["*/*"]; all != nil {
+		for key, ms := range s.MethodSettings {
+			if key == "*/*" {
+				continue
+			}
+			if ms.ThrottlingRateLimit == nil {
+				ms.ThrottlingRateLimit = all.ThrottlingRateLimit
+			}
+			if ms.ThrottlingBurstLimit == nil {
+				ms.ThrottlingBurstLimit = all.ThrottlingBurstLimit
+			}
+			if ms.LoggingLevel == "" {
+				ms.LoggingLevel, ms.DataTraceEnabled = all.LoggingLevel, all.DataTraceEnabled
+			}
+			if ms.CacheTTLInSeconds == nil {
+				ms.CacheTTLInSeconds = all.CacheTTLInSeconds
+			}
+		}
 	}
 	if al := sc.AccessLogSettings; al != nil {
 		format, _ := accessLogFormat(al.Format) // validated

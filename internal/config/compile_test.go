@@ -140,7 +140,8 @@ func TestCompile(t *testing.T) {
 	rate, burst, one := 100.0, 50, 1.0
 	wantMS := map[string]*MethodSetting{
 		"*/*":               {ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst, LoggingLevel: "INFO"},
-		"/pets/{petId}/GET": {ThrottlingRateLimit: &one},
+		// A method's own settings override */* field by field and inherit the rest.
+		"/pets/{petId}/GET": {ThrottlingRateLimit: &one, ThrottlingBurstLimit: &burst, LoggingLevel: "INFO"},
 	}
 	if diff := cmp.Diff(wantMS, prod.MethodSettings); diff != "" {
 		t.Errorf("method settings (-want +got):\n%s", diff)

@@ -104,7 +104,7 @@ func (k *compiler) plans(w *World) {
 					continue // reported by validate
 				}
 				if tt := throttleOf(t); tt != nil {
-					ps.Methods[methodKey(rp, verb)] = tt
+					ps.Methods[MethodKey(rp, verb)] = tt
 				}
 			}
 			if st.KeyPlans == nil {

@@ -105,7 +105,7 @@ type Stage struct {
 // "/resource/path/VERB" entry if the stage has one, else the stage-wide "*/*" entry, else nil.
 // Keys are normalised at compile time (the root resource is "/GET").
 func (s *Stage) Setting(resourcePath, method string) *MethodSetting {
-	if ms, ok := s.MethodSettings[methodKey(resourcePath, method)]; ok {
+	if ms, ok := s.MethodSettings[MethodKey(resourcePath, method)]; ok {
 		return ms
 	}
 	return s.MethodSettings["*/*"]

@@ -6,13 +6,17 @@ package demo
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/lambdatest"
 )
 
 //go:embed world
@@ -46,6 +50,7 @@ func Load(baseDir, backendAddr string) (*config.World, error) {
 	}
 	w.Source = "<embedded demo world>"
 	if backendAddr != "" {
+		w.LambdaEndpoint = "http://" + backendAddr
 		for _, api := range w.APIList {
 			for _, st := range api.StageList {
 				if _, ok := st.Variables["backend"]; ok {
@@ -63,8 +68,10 @@ func Load(baseDir, backendAddr string) (*config.World, error) {
 //	ANY /echo/...    the request echoed back as JSON
 //	GET /slow        answers after 3 s (the integration times out after 1 s: 504)
 //	GET /forbidden   the backend's own 403 (passed through without x-amzn-ErrorType)
+//	POST /2015-03-31/functions/{fn}/invocations   the Lambda Invoke API for the demo functions
 func Backend() http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("/2015-03-31/functions/", lambdatest.NewHandler(Functions()).Handler())
 	pets := map[string]string{"1": "dog", "2": "cat", "3": "fish"}
 	mux.HandleFunc("GET /pets/{id}", func(w http.ResponseWriter, r *http.Request) {
 		id := r.PathValue("id")
@@ -101,6 +108,37 @@ func Backend() http.Handler {
 		_, _ = io.WriteString(w, "backend says no\n")
 	})
 	return mux
+}
+
+// Functions are the demo world's Lambda functions. demo-auth is a TOKEN authorizer written as
+// a user would write one for AWS (aws-lambda-go events types):
+//
+//	allow         Allow for exactly the method ARN called (so a cached result denies other methods)
+//	deny          an explicit Deny
+//	unauthorized  fails with "Unauthorized" (401)
+//	broken        returns no policy (500 {"message": null})
+//	anything else an explicit Deny
+func Functions() map[string]any {
+	return map[string]any{
+		"arn:aws:lambda:us-east-1:123456789012:function:demo-auth": func(ev events.APIGatewayCustomAuthorizerRequest) (any, error) {
+			effect := "Deny"
+			switch ev.AuthorizationToken {
+			case "allow":
+				effect = "Allow"
+			case "unauthorized":
+				return nil, errors.New("Unauthorized")
+			case "broken":
+				return map[string]any{"principalId": "demo-user"}, nil
+			}
+			return events.APIGatewayCustomAuthorizerResponse{
+				PrincipalID: "demo-user",
+				PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+					{Action: []string{"execute-api:Invoke"}, Effect: effect, Resource: []string{ev.MethodArn}},
+				}},
+				Context: map[string]any{"plan": "free", "logins": 3},
+			}, nil
+		},
+	}
 }
 
 func jsonEscape(s string) string {

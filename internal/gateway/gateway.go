@@ -33,10 +33,12 @@ import (
 	"github.com/portcullis/portcullis/internal/check/iam"
 	"github.com/portcullis/portcullis/internal/check/pending"
 	routecheck "github.com/portcullis/portcullis/internal/check/route"
+	"github.com/portcullis/portcullis/internal/check/throttle"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/integration"
 	"github.com/portcullis/portcullis/internal/lambdainvoke"
+	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/logs"
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/pipeline"
@@ -52,6 +54,9 @@ type Options struct {
 	Decisions store.Decisions
 	// Metrics observes every decision (nil: none).
 	Metrics *metrics.Metrics
+	// Limits holds throttle buckets, quota counters and usage (nil: no throttles or quotas).
+	// It outlives config reloads: quotas must survive them.
+	Limits limits.Store
 	// DataDir holds execution logs ({DataDir}/logs/...); "" disables execution-log files.
 	DataDir string
 	// Debug adds X-Portcullis-Cause and X-Portcullis-Reason headers to gateway responses.
@@ -109,6 +114,7 @@ func New(w *config.World, o Options) *Gateway {
 			authcheck.Check{},
 			iam.Authorize{},
 			apikey.Check{},
+			throttle.Check{},
 		},
 	}
 	g.Swap(w)

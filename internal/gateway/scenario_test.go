@@ -26,6 +26,7 @@ import (
 	"github.com/portcullis/portcullis/internal/demo"
 	"github.com/portcullis/portcullis/internal/gateway"
 	"github.com/portcullis/portcullis/internal/lambdatest"
+	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/store"
 )
 
@@ -164,17 +165,26 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 	t.Helper()
 	var w *config.World
 	var err error
-	if name == "demo" {
-		w, err = demo.Load(t.TempDir(), "")
-	} else {
-		w, err = config.Load(filepath.Join(dir, name))
-	}
-	if err != nil {
-		t.Fatalf("loading world %s: %v", name, err)
-	}
 	backend := httptest.NewServer(demo.Backend())
 	t.Cleanup(backend.Close)
 	addr := strings.TrimPrefix(backend.URL, "http://")
+	if name == "demo" {
+		// The demo backend also serves the demo world's Lambda functions.
+		w, err := demo.Load(t.TempDir(), addr)
+		if err != nil {
+			t.Fatalf("loading the demo world: %v", err)
+		}
+		for _, api := range w.APIList {
+			for _, st := range api.StageList {
+				st.AccessLog = nil
+			}
+		}
+		return w
+	}
+	w, err = config.Load(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatalf("loading world %s: %v", name, err)
+	}
 	lam := lambdatest.New(lambdaFunctions())
 	t.Cleanup(lam.Close)
 	// Tests own this freshly compiled world until the gateway starts serving it.
@@ -216,7 +226,12 @@ func TestScenarios(t *testing.T) {
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			world := worldFor(t, filepath.Dir(file), sf.World)
 			mem := store.NewMemory(1000)
-			gw := gateway.New(world, gateway.Options{Decisions: mem})
+			lim, err := limits.NewEmbedded("", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lim.Close()
+			gw := gateway.New(world, gateway.Options{Decisions: mem, Limits: lim})
 			srv := httptest.NewServer(gw.Handler("default"))
 			defer srv.Close()
 			for _, sc := range sf.Scenarios {

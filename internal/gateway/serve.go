@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/ctxvars"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/gatewayresponse"
@@ -77,11 +78,19 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 		RawPath:     removeDotSegments(r.URL.EscapedPath()),
 		Log:         func(l string) { lines = append(lines, l) },
 		Authorizers: st.authz,
+		Limits:      g.opts.Limits,
 	}
 	pr.ContextValue = func(name string) (string, bool) { return newVars(d, pr, r, start, replaced).Lookup(name) }
 
 	denial, checks, err := pipeline.Run(pr, g.checks)
 	d.Checks = checks
+	if pr.Degraded != "" {
+		g.opts.Logger.Error("LIMITS STORE UNAVAILABLE: applying redisUnavailable="+world.RedisUnavailable, "requestId", id, "err", pr.Degraded)
+		if g.opts.Metrics != nil {
+			g.opts.Metrics.LimitsUnavailable()
+		}
+		d.Evidence = append(d.Evidence, pr.Degraded+" (redisUnavailable: "+world.RedisUnavailable+")")
+	}
 	if pr.Match.Method != nil {
 		// Once a method is resolved AWS's execution log starts with the extended id, then the
 		// authorizer and usage-plan lines the checks wrote (facts §3.1, §11 step 9).
@@ -432,7 +441,7 @@ func redact(d *decision.Decision, r *http.Request) {
 	}
 	n := 0
 	for _, s := range secrets {
-		if len(s) >= 4 {
+		if len(s) >= 8 { // shorter values are no secrets, and masking them would mangle prose
 			secrets[n] = s
 			n++
 		}
@@ -518,20 +527,16 @@ func removeDotSegments(p string) string {
 
 // logLevel picks the method setting that applies: "/resource/VERB" first, then "*/*".
 func logLevel(pr *pipeline.Request) (string, bool) {
-	ms := pr.Stage.MethodSettings
+	var s *config.MethodSetting
 	if pr.Match.Method != nil {
-		key := strings.TrimPrefix(pr.Match.Resource.Path, "/") + "/" + pr.Match.Method.HTTPMethod
-		if s, ok := ms["/"+key]; ok && s.LoggingLevel != "" {
-			return s.LoggingLevel, s.DataTraceEnabled
-		}
-		if s, ok := ms[key]; ok && s.LoggingLevel != "" {
-			return s.LoggingLevel, s.DataTraceEnabled
-		}
+		s = pr.Stage.Setting(pr.Match.Resource.Path, pr.Match.Method.HTTPMethod)
+	} else {
+		s = pr.Stage.MethodSettings["*/*"]
 	}
-	if s, ok := ms["*/*"]; ok {
-		return s.LoggingLevel, s.DataTraceEnabled
+	if s == nil {
+		return "", false
 	}
-	return "", false
+	return s.LoggingLevel, s.DataTraceEnabled
 }
 
 // methodRequestLines are the execution-log lines AWS writes when a request reaches its method
@@ -617,6 +622,9 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 			}
 			v.Authorizer["principalId"] = a.PrincipalID
 		}
+	}
+	if k := pr.APIKey; k != nil {
+		v.APIKey, v.APIKeyID = k.Value, k.ID
 	}
 	if c := pr.Caller; c != nil {
 		v.Caller = c.Principal.Caller

@@ -60,6 +60,7 @@ type function struct {
 // Server is a running Lambda Invoke API server. It is safe for concurrent use.
 type Server struct {
 	srv *httptest.Server
+	mux *http.ServeMux
 
 	fns []*function // immutable after New
 
@@ -72,6 +73,14 @@ type Server struct {
 // ("auth") or ARN ("arn:aws:lambda:us-east-1:123456789012:function:auth"). Each value is a
 // handler function of any signature lambda.NewHandler accepts, or a lambda.Handler.
 func New(fns map[string]any) *Server {
+	s := NewHandler(fns)
+	s.srv = httptest.NewServer(s.Handler())
+	return s
+}
+
+// NewHandler is New without a listener: mount Handler() on a server of your own (the demo
+// backend serves the demo world's functions this way). URL and Close need New.
+func NewHandler(fns map[string]any) *Server {
 	s := &Server{invocations: map[string]int{}, faults: map[string]Fault{}}
 	for key, fn := range fns {
 		f := &function{}
@@ -88,11 +97,13 @@ func New(fns map[string]any) *Server {
 		}
 		s.fns = append(s.fns, f)
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /2015-03-31/functions/{fn}/invocations", s.invoke)
-	s.srv = httptest.NewServer(mux)
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /2015-03-31/functions/{fn}/invocations", s.invoke)
 	return s
 }
+
+// Handler serves the Lambda Invoke API.
+func (s *Server) Handler() http.Handler { return s.mux }
 
 // URL is the endpoint to configure as the Lambda endpoint (no trailing slash).
 func (s *Server) URL() string { return s.srv.URL }

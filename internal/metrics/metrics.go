@@ -40,6 +40,7 @@ type Metrics struct {
 	integration  *prometheus.HistogramVec
 	reloads      *prometheus.CounterVec
 	configInfo   *prometheus.GaugeVec
+	degraded     prometheus.Counter
 	dropped      atomic.Pointer[func() uint64]
 	known        atomic.Pointer[map[string]map[string]bool]
 	configInfoMu sync.Mutex
@@ -73,6 +74,10 @@ func New() *Metrics {
 			Help: "The configuration being served: 1 for its source.",
 		}, []string{"source"}),
 	}
+	m.degraded = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "portcullis_limits_unavailable_total",
+		Help: "Requests for which the shared limits store (Redis) was unreachable and redisUnavailable decided.",
+	})
 	dropped := prometheus.NewCounterFunc(prometheus.CounterOpts{
 		Name: "portcullis_decisions_dropped_total",
 		Help: "Decision records not stored because the decision store could not keep up.",
@@ -84,7 +89,7 @@ func New() *Metrics {
 	})
 	m.reloads.WithLabelValues("success")
 	m.reloads.WithLabelValues("failure")
-	m.reg.MustRegister(m.requests, m.duration, m.integration, m.reloads, m.configInfo, dropped,
+	m.reg.MustRegister(m.requests, m.duration, m.integration, m.reloads, m.configInfo, dropped, m.degraded,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -97,6 +102,9 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
+
+// LimitsUnavailable counts one request that found the limits store unreachable.
+func (m *Metrics) LimitsUnavailable() { m.degraded.Inc() }
 
 // SetAPIs declares the APIs and stages whose ids may appear as label values: a map from REST
 // API id to its stage names. Call it at start-up and after every successful reload. Until it is

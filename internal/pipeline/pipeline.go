@@ -12,6 +12,7 @@ import (
 	"github.com/portcullis/portcullis/internal/authorizer"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/route"
 )
 
@@ -81,6 +82,13 @@ type Request struct {
 	// ContextValue resolves $context variables known so far ("context.requestId"), for
 	// authorizer identity sources "context.X"; nil when unavailable.
 	ContextValue func(name string) (string, bool)
+
+	// Limits holds throttle buckets and quota counters (I/O for the Redis backend); nil
+	// disables throttles and quotas.
+	Limits limits.Store
+	// Degraded is set when a check could not reach a state backend and applied the
+	// configured fail-open/fail-closed policy; the gateway logs it loudly and counts it.
+	Degraded string
 
 	// Authorizers runs Lambda authorizers (I/O: the Lambda Invoke API, through a result
 	// cache). The gateway sets it; an offline replay sets one that returns recorded outcomes.
