@@ -104,7 +104,7 @@ func writeDecision(w io.Writer, d *decision.Decision) {
 	if len(d.Checks) > 0 {
 		p("\nChecks (in API Gateway's order)\n")
 		for _, c := range d.Checks {
-			line := fmt.Sprintf("  %-10s %-5s", c.Check, c.Result)
+			line := fmt.Sprintf("  %-16s %-5s", c.Check, c.Result)
 			if c.Detail != "" {
 				line += "  " + c.Detail
 			}

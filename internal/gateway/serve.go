@@ -305,8 +305,7 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 // catalogue's remedies (placeholders API_ID, STAGE, RES_ID, VERB).
 func concreteRemedies(pr *pipeline.Request, first, catalogue []string) []string {
 	out := make([]string, 0, len(first)+len(catalogue))
-	out = append(out, first...)
-	for _, r := range catalogue {
+	for _, r := range append(append([]string(nil), first...), catalogue...) {
 		if pr.API != nil {
 			r = replaceIf(r, "API_ID", pr.API.ID)
 		}

@@ -92,7 +92,7 @@ func lambdaCheck(r *pipeline.Request, az *apidef.Authorizer) (pipeline.Result, e
 	d := &decision.Denial{Cause: cause.AuthorizerNoAllow, Reason: "no statement of the policy the " + who + " returned allows " + arn, Evidence: ev}
 	if out.FromCache && out.CachedForMethodARN != arn {
 		d.Reason = "the cached policy, returned for " + out.CachedForMethodARN + ", does not allow " + arn
-		d.Remedy = []string{"The authorizer's result is cached per token for " + ttl(az) + " and reused for every method: return a policy that covers all the methods the token may call (e.g. arn:aws:execute-api:REGION:ACCOUNT:API_ID/STAGE/*), or set authorizerResultTtlInSeconds to 0."}
+		d.Evidence = append(d.Evidence, "the authorizer's result is cached per identity for "+ttl(az)+" and reused for every method of the API")
 	}
 	return pipeline.Deny(d), nil
 }
