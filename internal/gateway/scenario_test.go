@@ -376,16 +376,23 @@ func lambdaFunctions() map[string]any {
 			if tok == "bad" {
 				return nil, errors.New("Unauthorized")
 			}
-			effect := "Deny"
-			if tok == "allow-token" {
+			effect, resource := "Deny", ev["methodArn"]
+			switch tok {
+			case "allow-token":
 				effect = "Allow"
+			case "other-resource": // a policy that says nothing about this method: Neither
+				effect, resource = "Allow", "arn:aws:execute-api:us-east-1:123456789012:elsewhere1/*/*"
 			}
-			return map[string]any{
+			out := map[string]any{
 				"principalId": "user-42",
 				"policyDocument": map[string]any{"Version": "2012-10-17", "Statement": []any{
-					map[string]any{"Action": "execute-api:Invoke", "Effect": effect, "Resource": ev["methodArn"]}}},
+					map[string]any{"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}}},
 				"context": map[string]any{"tenant": "acme", "tier": 3, "beta": true},
-			}, nil
+			}
+			if q, _ := ev["queryStringParameters"].(map[string]any); q["plan"] == "metered" {
+				out["usageIdentifierKey"] = "meteredkey0123456789"
+			}
+			return out, nil
 		},
 		"arn:aws:lambda:us-east-1:123456789012:function:broken": func() (map[string]any, error) {
 			return map[string]any{"statusCode": 200, "body": map[string]any{"not": "a string"}}, nil
