@@ -139,7 +139,7 @@ func TestCompile(t *testing.T) {
 	}
 	rate, burst, one := 100.0, 50, 1.0
 	wantMS := map[string]*MethodSetting{
-		"*/*":               {ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst, LoggingLevel: "INFO"},
+		"*/*": {ThrottlingRateLimit: &rate, ThrottlingBurstLimit: &burst, LoggingLevel: "INFO"},
 		// A method's own settings override */* field by field and inherit the rest.
 		"/pets/{petId}/GET": {ThrottlingRateLimit: &one, ThrottlingBurstLimit: &burst, LoggingLevel: "INFO"},
 	}

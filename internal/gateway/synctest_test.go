@@ -79,7 +79,7 @@ func TestAuthorizerCacheTTL(t *testing.T) {
 		}
 		call(1) // miss
 		time.Sleep(299 * time.Second)
-		rec := call(1) // hit
+		rec := call(1)                                       // hit
 		d, _ := mem.Get(rec.Header()["x-amzn-RequestId"][0]) // the gateway writes AWS's header casing
 		if d == nil || !strings.Contains(checkDetail(d.Checks, "authorizer"), "(cached)") {
 			t.Errorf("decision does not say the policy came from the cache: %+v", d)
