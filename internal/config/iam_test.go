@@ -1,6 +1,9 @@
 package config
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,5 +133,40 @@ usagePlans:
 	}
 	if w.APIs["abcdefghij"].Stages["dev"].KeyPlans["k1"] != nil {
 		t.Error("dev has no plan")
+	}
+}
+
+// A user pool's JWKS comes from a file next to the config or from jwksUrl (fetched once at load).
+func TestUserPools(t *testing.T) {
+	jwks, err := os.ReadFile("../../testdata/scenarios/worlds/cognito/jwks.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(jwks) }))
+	defer srv.Close()
+	const arn1 = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+	const arn2 = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Second"
+	cfg := `accountId: "123456789012"
+region: us-east-1
+restApis: [{id: abcdefghij, definition: min.oas30.yaml}]
+cognito:
+  userPools:
+    - {arn: "` + arn1 + `", jwksFile: jwks.json}
+    - {arn: "` + arn2 + `", jwksUrl: "` + srv.URL + `/.well-known/jwks.json"}
+`
+	dir := writeFiles(t, map[string]string{"portcullis.yaml": cfg, "min.oas30.yaml": readTestdata(t, "min.oas30.yaml"), "jwks.json": string(jwks)})
+	w, err := Load(filepath.Join(dir, "portcullis.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arn := range []string{arn1, arn2} {
+		if p := w.UserPools[arn]; p == nil || len(p.KeyIDs()) != 1 {
+			t.Errorf("pool %s = %+v", arn, p)
+		}
+	}
+	bad := strings.Replace(cfg, "jwksFile: jwks.json", "jwksFile: missing.json", 1)
+	dir = writeFiles(t, map[string]string{"portcullis.yaml": bad, "min.oas30.yaml": readTestdata(t, "min.oas30.yaml")})
+	if _, err := Load(filepath.Join(dir, "portcullis.yaml")); err == nil || !strings.Contains(err.Error(), "cognito.userPools[0]: jwksFile:") {
+		t.Errorf("missing jwks file: %v", err)
 	}
 }
