@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/internal/decision"
+	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/store"
 )
@@ -133,6 +135,10 @@ func Handler(o Options) http.Handler {
 			return
 		}
 		items, err := o.Usage(r.Context(), plan, q.Get("keyId"), from, to)
+		if errors.Is(err, limits.ErrUnavailable) {
+			writeJSON(w, http.StatusServiceUnavailable, errorBody{err.Error()})
+			return
+		}
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, errorBody{err.Error()})
 			return

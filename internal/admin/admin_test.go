@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/portcullis/portcullis/internal/limits"
 	"io"
 	"net"
 	"net/http"
@@ -372,5 +373,43 @@ func TestBrowserGuard(t *testing.T) {
 		if rec.Code != tc.want {
 			t.Errorf("Host %s %v: %d, want %d (%s)", tc.host, tc.header, rec.Code, tc.want, rec.Body)
 		}
+	}
+}
+
+// GET /usage: get-usage's shape, 400 for bad parameters, 503 when the limits store is down.
+func TestUsageRoute(t *testing.T) {
+	var gotPlan, gotKey string
+	var down bool
+	h := Handler(Options{Usage: func(_ context.Context, plan, key string, from, to time.Time) (map[string][][2]int64, error) {
+		if down {
+			return nil, fmt.Errorf("redis: %w", limits.ErrUnavailable)
+		}
+		gotPlan, gotKey = plan, key
+		return map[string][][2]int64{"k1": {{3, 2}}}, nil
+	}})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(q string) (int, string) {
+		resp, err := http.Get(srv.URL + "/usage?" + q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := get("usagePlanId=up1&keyId=k1&startDate=2026-11-26&endDate=2026-11-26")
+	if code != 200 || body != `{"usagePlanId":"up1","startDate":"2026-11-26","endDate":"2026-11-26","items":{"k1":[[3,2]]}}`+"\n" || gotPlan != "up1" || gotKey != "k1" {
+		t.Errorf("usage: %d %q (%s %s)", code, body, gotPlan, gotKey)
+	}
+	if code, _ := get("keyId=k1&startDate=2026-11-26&endDate=2026-11-26"); code != 400 {
+		t.Errorf("no plan: %d", code)
+	}
+	if code, _ := get("usagePlanId=up1&startDate=26/11/2026&endDate=2026-11-26"); code != 400 {
+		t.Errorf("bad date: %d", code)
+	}
+	down = true
+	if code, _ := get("usagePlanId=up1&from=2026-11-26&to=2026-11-26"); code != 503 {
+		t.Errorf("store down: %d", code)
 	}
 }
