@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"sync"
 	"syscall"
 	"time"
@@ -165,6 +166,17 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	if err := listen("--listen", f.listen, gw.Handler("default")); err != nil {
 		return err
 	}
+	// Each VPC endpoint of the config is a listener of its own: requests there come through it
+	// (facts §7). Listeners are fixed at start; a reload keeps them.
+	for _, id := range sortedVPCEndpoints(world) {
+		e := world.VPCEndpoints[id]
+		if e.Listen == "" {
+			continue
+		}
+		if err := listen("vpcEndpoints "+id, e.Listen, gw.Handler(id)); err != nil {
+			return err
+		}
+	}
 	if err := listen("--admin", f.admin, admin.Handler(admin.Options{Decisions: decisions, Metrics: m, Reload: reload, Version: version,
 		Usage: func(ctx context.Context, plan, key string, from, to time.Time) (map[string][][2]int64, error) {
 			return lim.Usage(ctx, plan, key, from, to)
@@ -243,6 +255,15 @@ func describe(m *metrics.Metrics, w *config.World) {
 	m.SetConfigSource(w.Source)
 }
 
+func sortedVPCEndpoints(w *config.World) []string {
+	ids := make([]string, 0, len(w.VPCEndpoints))
+	for id := range w.VPCEndpoints {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
 // srv is one listening HTTP server.
 type srv struct {
 	name string
@@ -275,6 +296,11 @@ func banner(w io.Writer, world *config.World, addrs map[string]string, f serveFl
 	for _, api := range world.APIList {
 		for _, st := range api.StageList {
 			fmt.Fprintf(w, "  API %s stage %-8s http://%s.execute-api.localhost:%s/%s/\n", api.ID, st.Name, api.ID, port, st.Name)
+		}
+	}
+	for _, id := range sortedVPCEndpoints(world) {
+		if a := addrs["vpcEndpoints "+id]; a != "" {
+			fmt.Fprintf(w, "  VPC endpoint %s  http://%s\n", id, a)
 		}
 	}
 	if f.config == "" {

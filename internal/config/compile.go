@@ -67,6 +67,7 @@ func (c *Config) Compile(opts Options) (*World, error) {
 	k.plans(w)
 	k.iam(w)
 	k.userPools(w)
+	k.vpcEndpoints(w)
 	for _, d := range c.DomainNames {
 		w.Domains[strings.ToLower(d.DomainName)] = &DomainName{Name: d.DomainName}
 	}

@@ -40,6 +40,8 @@ type World struct {
 	AccountThrottle Throttle
 	// RedisUnavailable is "fail-open" (default) or "fail-closed".
 	RedisUnavailable string
+	// VPCEndpoints by id.
+	VPCEndpoints map[string]*VPCEndpoint
 	// UserPools are the Cognito user pools by ARN, with their signing keys.
 	UserPools map[string]*cognito.Pool
 	// Credentials are the access keys of the iam section, by access key id.

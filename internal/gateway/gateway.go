@@ -108,6 +108,7 @@ func New(w *config.World, o Options) *Gateway {
 			sizeCheck{},
 			endpointcheck.Check{},
 			pending.WAF{},
+			iam.VPCEndpointPolicy{},
 			routecheck.Check{},
 			iam.PreAuth{},
 			iam.Authenticate{},

@@ -40,11 +40,13 @@ type scenarioFile struct {
 type scenario struct {
 	Name    string `yaml:"name"`
 	Request struct {
-		Method  string            `yaml:"method"`
-		Host    string            `yaml:"host"`
-		Path    string            `yaml:"path"`
-		Headers map[string]string `yaml:"headers"`
-		Body    string            `yaml:"body"`
+		// Listener is "default" (the default), or a VPC endpoint id.
+		Listener string            `yaml:"listener"`
+		Method   string            `yaml:"method"`
+		Host     string            `yaml:"host"`
+		Path     string            `yaml:"path"`
+		Headers  map[string]string `yaml:"headers"`
+		Body     string            `yaml:"body"`
 		// Sign signs the request with the AWS SDK's SigV4 signer (a real client).
 		Sign *signSpec `yaml:"sign"`
 		// Cognito puts a freshly minted Cognito token in the Authorization header.
@@ -232,11 +234,22 @@ func TestScenarios(t *testing.T) {
 			}
 			defer lim.Close()
 			gw := gateway.New(world, gateway.Options{Decisions: mem, Limits: lim})
-			srv := httptest.NewServer(gw.Handler("default"))
-			defer srv.Close()
+			servers := map[string]*httptest.Server{}
+			defer func() {
+				for _, srv := range servers {
+					srv.Close()
+				}
+			}()
 			for _, sc := range sf.Scenarios {
 				total++
-				t.Run(sc.Name, func(t *testing.T) { runScenario(t, srv, mem, sc) })
+				l := sc.Request.Listener
+				if l == "" {
+					l = "default"
+				}
+				if servers[l] == nil {
+					servers[l] = httptest.NewServer(gw.Handler(l))
+				}
+				t.Run(sc.Name, func(t *testing.T) { runScenario(t, servers[l], mem, sc) })
 			}
 		})
 	}

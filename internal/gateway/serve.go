@@ -625,6 +625,9 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 	if k := pr.APIKey; k != nil {
 		v.APIKey, v.APIKeyID = k.Value, k.ID
 	}
+	if e := pr.VPCEndpoint; e != nil {
+		v.VpceID, v.VpcID = e.ID, e.VPCID
+	}
 	if c := pr.Caller; c != nil {
 		v.Caller = c.Principal.Caller
 		v.User = c.Principal.UserID

@@ -26,6 +26,8 @@ type Request struct {
 	SourceIP string
 	// Listener is "default", "tls" or a VPC endpoint id.
 	Listener string
+	// VPCEndpoint is the VPC endpoint the request came through (nil on the public listeners).
+	VPCEndpoint *config.VPCEndpoint
 	// Host is the request's host without the port, lower case.
 	Host string
 	// RawPath is the request path as received (still percent-encoded), dot segments resolved.

@@ -92,6 +92,8 @@ func isAPIID(s string) bool {
 func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	w := r.World
 	var a Addr
+	vpce := w.VPCEndpoints[r.Listener]
+	r.VPCEndpoint = vpce
 	if pa, ok, problem := ParsePathStyle(r.RawPath); ok {
 		if problem != "" {
 			return deny(cause.StageNotFound, "the path-style URL is malformed", problem), nil
@@ -101,6 +103,12 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 		a = Addr{APIID: id, Region: region, Kind: "execute-api"}
 		stage, rest := splitStage(r.RawPath)
 		a.Stage, a.HasStage, a.Rest = stage, stage != "", rest
+	} else if vpce != nil {
+		va, res, ok := vpceAddr(r, vpce)
+		if !ok {
+			return res, nil
+		}
+		a = va
 	} else {
 		return deny(cause.StageNotFound,
 			fmt.Sprintf("the host %q is not an execute-api endpoint of this gateway", r.Host),
@@ -127,7 +135,22 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 			"disableExecuteApiEndpoint is true for API "+api.ID,
 			fmt.Sprintf("the request addressed it through the %s form (%s)", a.Kind, r.Host)), nil
 	}
-	if isPrivate(api) && r.Listener == "default" {
+	if vpce != nil && !isPrivate(api) {
+		how := "the endpoint's private DNS resolves every execute-api name to it"
+		if !vpce.PrivateDNS {
+			how = "the request named the API through the endpoint"
+		}
+		return deny(cause.PublicAPIViaPrivateDNS,
+			fmt.Sprintf("API %s is %s, and it was called through VPC endpoint %s; interface endpoints route only to private APIs", api.ID, strings.Join(api.EndpointTypes, ","), vpce.ID),
+			"the request arrived on VPC endpoint "+vpce.ID+" (VPC "+vpce.VPCID+")", how,
+			fmt.Sprintf("privateDnsEnabled: %v", vpce.PrivateDNS)), nil
+	}
+	if a.Kind == "vpce-alias" && !contains(api.VpcEndpointIDs, vpce.ID) {
+		return deny(cause.PrivateAPIWrongEndpoint,
+			fmt.Sprintf("the alias %s names VPC endpoint %s, which is not associated with API %s", r.Host, vpce.ID, api.ID),
+			"endpointConfiguration.vpcEndpointIds of "+api.ID+": "+strings.Join(api.VpcEndpointIDs, ", ")), nil
+	}
+	if isPrivate(api) && vpce == nil {
 		return deny(cause.PrivateAPIWrongEndpoint,
 			fmt.Sprintf("API %s is PRIVATE and the request did not come through a VPC endpoint", api.ID),
 			"endpointConfiguration.types of "+api.ID+" is PRIVATE",
@@ -156,6 +179,43 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	r.Stage = st
 	r.StagePath = a.Rest
 	return pipeline.Pass(fmt.Sprintf("API %s stage %s via %s", api.ID, st.Name, a.Kind)), nil
+}
+
+// vpceAddr resolves a request that reached a VPC endpoint by one of its public DNS names
+// (facts §7): the endpoint-specific name with a Host or x-apigw-api-id header naming the API, or
+// the Route 53 alias {apiId}-{vpceId}.execute-api.{region}.amazonaws.com. Anything else is
+// seed row 12: a private API invoked through public DNS names incorrectly.
+func vpceAddr(r *pipeline.Request, vpce *config.VPCEndpoint) (Addr, pipeline.Result, bool) {
+	stage, rest := splitStage(r.RawPath)
+	a := Addr{Stage: stage, HasStage: stage != "", Rest: rest}
+	// The Route 53 alias.
+	if first, tail, ok := strings.Cut(r.Host, ".execute-api."); ok && strings.HasSuffix(tail, ".amazonaws.com") && !strings.HasSuffix(tail, ".vpce.amazonaws.com") {
+		if id, ve, ok := strings.Cut(first, "-"); ok && isAPIID(id) && strings.HasPrefix(ve, "vpce-") {
+			if ve != vpce.ID {
+				return a, deny(cause.PrivateAPIWrongEndpoint,
+					fmt.Sprintf("the alias %s names VPC endpoint %s but the request came through %s", r.Host, ve, vpce.ID)), false
+			}
+			a.APIID, a.Kind, a.Region = id, "vpce-alias", strings.TrimSuffix(tail, ".amazonaws.com")
+			return a, pipeline.Result{}, true
+		}
+	}
+	if id := r.HTTP.Header.Get("x-apigw-api-id"); id != "" {
+		a.APIID, a.Kind = strings.ToLower(strings.TrimSpace(id)), "x-apigw-api-id"
+		return a, pipeline.Result{}, true
+	}
+	return a, deny(cause.PrivateAPIWrongEndpoint,
+		fmt.Sprintf("the request reached VPC endpoint %s as %q without naming an API", vpce.ID, r.Host),
+		"neither a Host header {apiId}.execute-api.{region}.amazonaws.com nor an x-apigw-api-id header names the API",
+		"the {apiId}-"+vpce.ID+".execute-api.{region}.amazonaws.com alias works only for endpoints in the API's vpcEndpointIds"), false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 // splitStage splits "/prod/pets/1" into ("prod", "/pets/1"); "/prod" gives ("prod", "").

@@ -55,6 +55,11 @@ func ConditionContext(r *pipeline.Request) map[string][]string {
 		"aws:epochtime":       {strconv.FormatInt(r.Now.Unix(), 10)},
 		"aws:securetransport": {strconv.FormatBool(r.TLS)},
 	}
+	if v := r.VPCEndpoint; v != nil { // private APIs only (facts §5.4)
+		c["aws:sourcevpce"] = []string{v.ID}
+		c["aws:sourcevpc"] = []string{v.VPCID}
+		c["aws:vpcsourceip"] = []string{r.SourceIP}
+	}
 	if v := r.HTTP.Header.Get("Referer"); v != "" {
 		c["aws:referer"] = []string{v}
 	}
