@@ -68,9 +68,7 @@ func (c *Config) Compile(opts Options) (*World, error) {
 	k.iam(w)
 	k.userPools(w)
 	k.vpcEndpoints(w)
-	for _, d := range c.DomainNames {
-		w.Domains[strings.ToLower(d.DomainName)] = &DomainName{Name: d.DomainName}
-	}
+	k.domains(w)
 	if c.Lambda != nil {
 		w.LambdaEndpoint = c.Lambda.Endpoint
 		for _, f := range c.Lambda.Functions {

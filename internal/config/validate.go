@@ -461,7 +461,9 @@ func (v *validator) domainNames(stagesOf map[string]map[string]bool) {
 			}
 		}
 		v.endpointConfiguration(f+".endpointConfiguration", d.EndpointConfiguration)
-		v.oneOf(f+".routingMode", d.RoutingMode, "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY")
+		// The v1 API's names and apigatewayv2's (facts §8.2) are both accepted.
+		v.oneOf(f+".routingMode", d.RoutingMode, "BASE_PATH_MAPPING_ONLY", "ROUTING_RULE_THEN_BASE_PATH_MAPPING", "ROUTING_RULE_ONLY",
+			"API_MAPPING_ONLY", "ROUTING_RULE_THEN_API_MAPPING")
 		paths := map[string]string{}
 		for j, m := range d.BasePathMappings {
 			mf := indexPath(f+".basePathMappings", j)

@@ -6,6 +6,7 @@ import (
 	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/cognito"
 	"github.com/portcullis/portcullis/internal/ctxtemplate"
+	"github.com/portcullis/portcullis/internal/domain"
 	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/route"
 )
@@ -132,7 +133,9 @@ type AccessLog struct {
 	Path string
 }
 
-// DomainName is a compiled custom domain (filled in by a later issue).
+// DomainName is a compiled custom domain name.
 type DomainName struct {
 	Name string
+	// Router picks the API stage by base path mapping or routing rule.
+	Router *domain.Domain
 }

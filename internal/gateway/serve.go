@@ -612,6 +612,7 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 	if pr.BasePathMatched != nil {
 		v.CustomDomainBasePathMatched = *pr.BasePathMatched
 	}
+	v.CustomDomainRoutingRuleIDMatched = pr.RoutingRuleID
 	if a := pr.Authorizer; a != nil {
 		v.Claims = a.Claims
 		if a.PrincipalID != "" || len(a.Context) > 0 {

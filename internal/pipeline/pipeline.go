@@ -47,6 +47,8 @@ type Request struct {
 	// DomainName and BasePathMatched are set for custom domains (nil otherwise).
 	DomainName      *string
 	BasePathMatched *string
+	// RoutingRuleID is the custom domain routing rule that matched ("" for base path mappings).
+	RoutingRuleID string
 	// HostKind says how the host addressed the API: "execute-api", "path-style",
 	// "custom-domain", "vpce".
 	HostKind string

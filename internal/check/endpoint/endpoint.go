@@ -16,6 +16,7 @@ package endpoint
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/cause"
@@ -94,7 +95,24 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	var a Addr
 	vpce := w.VPCEndpoints[r.Listener]
 	r.VPCEndpoint = vpce
-	if pa, ok, problem := ParsePathStyle(r.RawPath); ok {
+	if dn := w.Domains[r.Host]; dn != nil && vpce == nil {
+		m := dn.Router.Route(r.RawPath, r.HTTP.Header)
+		if !m.OK {
+			return deny(cause.CustomDomainNoMapping,
+				fmt.Sprintf("no base path mapping or routing rule of custom domain %s matches %s", dn.Name, r.RawPath), m.Detail), nil
+		}
+		name := dn.Name
+		r.DomainName = &name
+		if m.BasePathMatched != "" {
+			bp := m.BasePathMatched
+			r.BasePathMatched = &bp
+		}
+		r.RoutingRuleID = m.RoutingRuleID
+		a = Addr{APIID: m.RestAPIID, Kind: "custom-domain", Stage: m.Stage, HasStage: m.Stage != "", Rest: m.Path}
+		if a.Rest == "/" {
+			a.Rest = ""
+		}
+	} else if pa, ok, problem := ParsePathStyle(r.RawPath); ok {
 		if problem != "" {
 			return deny(cause.StageNotFound, "the path-style URL is malformed", problem), nil
 		}
@@ -129,7 +147,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 			fmt.Sprintf("API %s is in %s but the host names region %s", api.ID, w.Region, a.Region),
 			fmt.Sprintf("host region %q differs from the account's region %q", a.Region, w.Region)), nil
 	}
-	if api.DisableExecuteAPIEndpoint && r.Listener == "default" {
+	if api.DisableExecuteAPIEndpoint && r.Listener == "default" && a.Kind != "custom-domain" {
 		return deny(cause.DefaultEndpointDisabled,
 			fmt.Sprintf("API %s has disableExecuteApiEndpoint: true, and the request came to the default execute-api endpoint", api.ID),
 			"disableExecuteApiEndpoint is true for API "+api.ID,
@@ -178,6 +196,13 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	r.Stage = st
 	r.StagePath = a.Rest
+	if a.Kind == "custom-domain" {
+		how := "base path mapping " + strconv.Quote(derefOr(r.BasePathMatched, ""))
+		if r.RoutingRuleID != "" {
+			how = "routing rule " + r.RoutingRuleID
+		}
+		return pipeline.Pass(fmt.Sprintf("custom domain %s: %s → API %s stage %s", *r.DomainName, how, api.ID, st.Name)), nil
+	}
 	return pipeline.Pass(fmt.Sprintf("API %s stage %s via %s", api.ID, st.Name, a.Kind)), nil
 }
 
@@ -207,6 +232,13 @@ func vpceAddr(r *pipeline.Request, vpce *config.VPCEndpoint) (Addr, pipeline.Res
 		fmt.Sprintf("the request reached VPC endpoint %s as %q without naming an API", vpce.ID, r.Host),
 		"neither a Host header {apiId}.execute-api.{region}.amazonaws.com nor an x-apigw-api-id header names the API",
 		"the {apiId}-"+vpce.ID+".execute-api.{region}.amazonaws.com alias works only for endpoints in the API's vpcEndpointIds"), false
+}
+
+func derefOr(p *string, def string) string {
+	if p == nil {
+		return def
+	}
+	return *p
 }
 
 func contains(list []string, s string) bool {

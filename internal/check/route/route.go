@@ -85,6 +85,12 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	id := cause.RouteNotFound
 	reason := fmt.Sprintf("no %s method for %s in stage %s", method, shown, st.Name)
+	if seg, _, _ := strings.Cut(strings.TrimPrefix(r.StagePath, "/"), "/"); r.HostKind == "custom-domain" && seg == st.Name && m.Resource == nil {
+		// Seed row 16: the mapping already selects the stage; the URL repeats it.
+		id = cause.CustomDomainStageInPath
+		reason = fmt.Sprintf("custom domain %s already maps to stage %s; the URL repeats the stage", *r.DomainName, st.Name)
+		remedy = append(remedy, "Drop /"+st.Name+" from the path: the API sees "+strings.TrimPrefix(r.StagePath, "/"+st.Name)+".")
+	}
 	if notDeployed {
 		id = cause.ResourceNotDeployed
 		reason = fmt.Sprintf("%s %s is in the API's current definition but not deployed to stage %s", method, shown, st.Name)
