@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/portcullis/portcullis/internal/gateway"
 	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/metrics"
+	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/store"
 )
 
@@ -177,6 +180,18 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 			return err
 		}
 	}
+	if hasCertificates(world) {
+		ln, err := net.Listen("tcp", f.tlsListen)
+		if err != nil {
+			return usageErr("--tls-listen %s: %v", f.tlsListen, err)
+		}
+		srvTLS := &http.Server{Handler: gw.Handler("tls"), ReadHeaderTimeout: 30 * time.Second, DisableGeneralOptionsHandler: true,
+			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+		servers = append(servers, srv{"--tls-listen", srvTLS, tls.NewListener(ln, domainTLSConfig(gw))})
+	}
+	for _, msg := range world.Warnings {
+		logger.Warn(msg)
+	}
 	if err := listen("--admin", f.admin, admin.Handler(admin.Options{Decisions: decisions, Metrics: m, Reload: reload, Version: version,
 		Usage: func(ctx context.Context, plan, key string, from, to time.Time) (map[string][][2]int64, error) {
 			return lim.Usage(ctx, plan, key, from, to)
@@ -264,6 +279,40 @@ func sortedVPCEndpoints(w *config.World) []string {
 	return ids
 }
 
+func hasCertificates(w *config.World) bool {
+	for _, d := range w.Domains {
+		if d.Certificate != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// domainTLSConfig serves each custom domain's certificate by SNI with its security policy, and
+// requests (without requiring) a client certificate where the domain has a truststore: the
+// pipeline's tls step then answers 403 for a bad one, as API Gateway does (facts §8.5). It reads
+// the current config on every handshake, so a reload takes effect for new connections.
+func domainTLSConfig(gw *gateway.Gateway) *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			d := gw.World().Domains[strings.ToLower(hello.ServerName)]
+			if d == nil || d.Certificate == nil {
+				return nil, fmt.Errorf("no custom domain %q with a certificate", hello.ServerName)
+			}
+			cfg, err := mtls.SecurityPolicy(d.SecurityPolicy)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Certificates = []tls.Certificate{*d.Certificate}
+			if d.Truststore != nil {
+				mtls.RequestClientCert(cfg)
+			}
+			return cfg, nil
+		},
+	}
+}
+
 // srv is one listening HTTP server.
 type srv struct {
 	name string
@@ -292,6 +341,9 @@ func banner(w io.Writer, world *config.World, addrs map[string]string, f serveFl
 	fmt.Fprintf(w, "portcullis %s serving %s\n", version, world.Source)
 	fmt.Fprintf(w, "  data plane  http://%s\n", addrs["--listen"])
 	fmt.Fprintf(w, "  admin API   http://%s  (decisions, /metrics, POST /reload)\n", addrs["--admin"])
+	if a := addrs["--tls-listen"]; a != "" {
+		fmt.Fprintf(w, "  custom domains (TLS, by SNI)  https://%s\n", a)
+	}
 	_, port, _ := net.SplitHostPort(addrs["--listen"])
 	for _, api := range world.APIList {
 		for _, st := range api.StageList {

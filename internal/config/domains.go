@@ -1,8 +1,15 @@
 package config
 
 import (
+	"crypto/tls"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+
 	"encoding/json"
 	"fmt"
+	"github.com/portcullis/portcullis/internal/mtls"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/domain"
@@ -88,6 +95,77 @@ func (k *compiler) domains(w *World) {
 			k.bad(f, "%v", err)
 			continue
 		}
-		w.Domains[strings.ToLower(dc.DomainName)] = &DomainName{Name: dc.DomainName, Router: d}
+		dn := &DomainName{Name: dc.DomainName, Router: d, SecurityPolicy: dc.SecurityPolicy}
+		k.domainTLS(w, f, dc, dn)
+		w.Domains[strings.ToLower(dc.DomainName)] = dn
 	}
+}
+
+// domainTLS loads a domain's certificate (the local stand-in for ACM), checks its security
+// policy and loads its mutual-TLS truststore (facts §8.5, §8.6). Truststore warnings are kept,
+// as API Gateway reports truststoreWarnings on create or update.
+func (k *compiler) domainTLS(w *World, f string, dc *DomainNameConfig, dn *DomainName) {
+	if _, err := mtls.SecurityPolicy(dc.SecurityPolicy); err != nil {
+		k.bad(f+".securityPolicy", "%v", err)
+	}
+	if c := dc.Certificate; c != nil {
+		certPEM, err1 := k.readFile(c.CertFile)
+		keyPEM, err2 := k.readFile(c.KeyFile)
+		switch {
+		case err1 != nil:
+			k.bad(f+".certificate.certFile", "%v", err1)
+		case err2 != nil:
+			k.bad(f+".certificate.keyFile", "%v", err2)
+		default:
+			cert, err := tls.X509KeyPair(certPEM, keyPEM)
+			if err != nil {
+				k.bad(f+".certificate", "%v", err)
+			} else {
+				dn.Certificate = &cert
+			}
+		}
+	}
+	m := dc.MutualTLSAuthentication
+	if m == nil || m.TruststoreURI == "" {
+		return
+	}
+	uf := f + ".mutualTlsAuthentication.truststoreUri"
+	if strings.HasPrefix(m.TruststoreURI, "s3://") {
+		k.bad(uf, "s3:// truststores are not fetched here: download it (aws s3 cp %s truststore.pem) and use file:truststore.pem", m.TruststoreURI)
+		return
+	}
+	path, ok := strings.CutPrefix(m.TruststoreURI, "file:")
+	if !ok {
+		k.bad(uf, "must be file:PATH (or an s3:// URI, which must be downloaded first)")
+		return
+	}
+	data, err := k.readFile(path)
+	if err != nil {
+		k.bad(uf, "%v", err)
+		return
+	}
+	ts, warnings, err := mtls.LoadTruststore(data)
+	if err != nil {
+		k.bad(uf, "%v", err)
+		return
+	}
+	dn.Truststore = ts
+	for _, wmsg := range warnings {
+		w.Warnings = append(w.Warnings, fmt.Sprintf("%s: truststore %s: %s", dn.Name, m.TruststoreURI, wmsg))
+	}
+	if dn.Certificate == nil {
+		k.bad(f+".certificate", "mutual TLS needs the domain's own certificate (certFile, keyFile)")
+	}
+}
+
+// readFile reads a file named in the config, relative to the config's directory.
+func (k *compiler) readFile(name string) ([]byte, error) {
+	if k.opts.FS != nil {
+		return fs.ReadFile(k.opts.FS, path.Join(k.c.dir, name))
+	}
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(k.c.dir, p)
+	}
+	return os.ReadFile(p)
 }

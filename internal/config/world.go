@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"encoding/json"
 
 	"github.com/portcullis/portcullis/internal/apidef"
@@ -8,6 +9,7 @@ import (
 	"github.com/portcullis/portcullis/internal/ctxtemplate"
 	"github.com/portcullis/portcullis/internal/domain"
 	"github.com/portcullis/portcullis/internal/iampolicy"
+	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/route"
 )
 
@@ -41,6 +43,8 @@ type World struct {
 	AccountThrottle Throttle
 	// RedisUnavailable is "fail-open" (default) or "fail-closed".
 	RedisUnavailable string
+	// Warnings are problems that do not stop the config from loading (truststore warnings).
+	Warnings []string
 	// VPCEndpoints by id.
 	VPCEndpoints map[string]*VPCEndpoint
 	// UserPools are the Cognito user pools by ARN, with their signing keys.
@@ -138,4 +142,10 @@ type DomainName struct {
 	Name string
 	// Router picks the API stage by base path mapping or routing rule.
 	Router *domain.Domain
+	// Certificate is served for the domain by SNI (nil: plain HTTP only).
+	Certificate *tls.Certificate
+	// SecurityPolicy is the TLS policy name ("" = TLS_1_2).
+	SecurityPolicy string
+	// Truststore turns on mutual TLS (nil: off).
+	Truststore *mtls.Truststore
 }

@@ -4,19 +4,26 @@
 package demo
 
 import (
+	"crypto/tls"
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/portcullis/portcullis/internal/certgen"
 	"github.com/portcullis/portcullis/internal/config"
+	"github.com/portcullis/portcullis/internal/domain"
 	"github.com/portcullis/portcullis/internal/lambdatest"
+	"github.com/portcullis/portcullis/internal/mtls"
 )
 
 //go:embed world
@@ -49,6 +56,11 @@ func Load(baseDir, backendAddr string) (*config.World, error) {
 		return nil, err
 	}
 	w.Source = "<embedded demo world>"
+	if baseDir != "" {
+		if err := addDomains(w, filepath.Join(baseDir, "certs")); err != nil {
+			return nil, err
+		}
+	}
 	if backendAddr != "" {
 		w.LambdaEndpoint = "http://" + backendAddr
 		for _, api := range w.APIList {
@@ -108,6 +120,50 @@ func Backend() http.Handler {
 		_, _ = io.WriteString(w, "backend says no\n")
 	})
 	return mux
+}
+
+// Demo custom domain names (*.localhost resolves to loopback):
+//
+//	api.demo.localhost   no mutual TLS: (none) → a1b2c3d4e5/prod, legacy → z9y8x7w6v5/prod
+//	mtls.demo.localhost  mutual TLS with the generated CA: v1 → a1b2c3d4e5/prod only
+const (
+	DomainAPI  = "api.demo.localhost"
+	DomainMTLS = "mtls.demo.localhost"
+)
+
+// addDomains generates (once) a CA, a server certificate for the demo domains and client
+// certificates good and bad under certDir, and adds the demo's custom domains to w.
+func addDomains(w *config.World, certDir string) error {
+	set, err := certgen.Generate(certgen.Options{Dir: certDir, Hosts: []string{DomainAPI, DomainMTLS, "localhost", "127.0.0.1"}})
+	if err != nil {
+		return fmt.Errorf("demo certificates: %w", err)
+	}
+	cert, err := tls.LoadX509KeyPair(set.ServerCert, set.ServerKey)
+	if err != nil {
+		return fmt.Errorf("demo certificates: %w", err)
+	}
+	caPEM, err := os.ReadFile(set.CAFile)
+	if err != nil {
+		return err
+	}
+	ts, _, err := mtls.LoadTruststore(caPEM)
+	if err != nil {
+		return fmt.Errorf("demo truststore: %w", err)
+	}
+	api, err := domain.Compile(DomainAPI, "", []domain.Mapping{
+		{BasePath: "(none)", RestAPIID: APIID, Stage: "prod"},
+		{BasePath: "legacy", RestAPIID: DisabledAPIID, Stage: "prod"},
+	}, nil)
+	if err != nil {
+		return err
+	}
+	m, err := domain.Compile(DomainMTLS, "", []domain.Mapping{{BasePath: "v1", RestAPIID: APIID, Stage: "prod"}}, nil)
+	if err != nil {
+		return err
+	}
+	w.Domains[DomainAPI] = &config.DomainName{Name: DomainAPI, Router: api, Certificate: &cert}
+	w.Domains[DomainMTLS] = &config.DomainName{Name: DomainMTLS, Router: m, Certificate: &cert, Truststore: ts}
+	return nil
 }
 
 // Functions are the demo world's Lambda functions. demo-auth is a TOKEN authorizer written as

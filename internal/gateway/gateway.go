@@ -34,6 +34,7 @@ import (
 	"github.com/portcullis/portcullis/internal/check/pending"
 	routecheck "github.com/portcullis/portcullis/internal/check/route"
 	"github.com/portcullis/portcullis/internal/check/throttle"
+	"github.com/portcullis/portcullis/internal/check/tlscheck"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/integration"
@@ -105,6 +106,7 @@ func New(w *config.World, o Options) *Gateway {
 		opts:  o,
 		sinks: map[string]logs.Sink{},
 		checks: []pipeline.Check{
+			tlscheck.Check{},
 			sizeCheck{},
 			endpointcheck.Check{},
 			pending.WAF{},

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -629,6 +630,13 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 	if e := pr.VPCEndpoint; e != nil {
 		v.VpceID, v.VpcID = e.ID, e.VPCID
 	}
+	if c := pr.ClientCert; c != nil {
+		v.ClientCert = &ctxvars.ClientCert{PEM: c.PEM, SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN,
+			SerialNumber: c.SerialNumber, NotBefore: c.NotBeforeString(), NotAfter: c.NotAfterString()}
+	}
+	if cs := r.TLS; cs != nil {
+		v.TLSVersion, v.CipherSuite = tlsVersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite)
+	}
 	if c := pr.Caller; c != nil {
 		v.Caller = c.Principal.Caller
 		v.User = c.Principal.UserID
@@ -661,6 +669,21 @@ func authorizerEvent(pr *pipeline.Request) map[string]any {
 	out["principalId"] = a.PrincipalID
 	out["integrationLatency"] = a.IntegrationLatency.Milliseconds()
 	return out
+}
+
+// tlsVersionName is $context.tlsVersion: "TLSv1.2", "TLSv1.3".
+func tlsVersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS10:
+		return "TLSv1"
+	}
+	return ""
 }
 
 // identity is requestContext.identity's caller fields for a Lambda proxy event (facts §4.2).

@@ -13,6 +13,7 @@ import (
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/limits"
+	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/route"
 )
 
@@ -26,6 +27,8 @@ type Request struct {
 	SourceIP string
 	// Listener is "default", "tls" or a VPC endpoint id.
 	Listener string
+	// ClientCert is the mutual-TLS client certificate ($context.identity.clientCert.*).
+	ClientCert *mtls.ClientCert
 	// VPCEndpoint is the VPC endpoint the request came through (nil on the public listeners).
 	VPCEndpoint *config.VPCEndpoint
 	// Host is the request's host without the port, lower case.

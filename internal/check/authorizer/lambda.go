@@ -31,6 +31,10 @@ func lambdaCheck(r *pipeline.Request, az *apidef.Authorizer) (pipeline.Result, e
 		RequestID: r.ID, SourceIP: r.SourceIP, UserAgent: r.HTTP.UserAgent(), DomainName: r.Host, RequestTime: r.Now,
 		ContextValue: r.ContextValue,
 	}
+	if c := r.ClientCert; c != nil {
+		in.ClientCert = &lambdaauth.ClientCert{PEM: c.PEM, SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN,
+			SerialNumber: c.SerialNumber, NotBefore: c.NotBefore, NotAfter: c.NotAfter}
+	}
 	out := r.Authorizers.Authorize(r.HTTP.Context(), in)
 	for _, l := range out.Log {
 		r.Logf(l)
