@@ -22,31 +22,9 @@ const (
 
 // authorizer URIs: arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
 // (facts §4.1).
-const (
-	uriPrefix = ":lambda:path/2015-03-31/functions/"
-	uriSuffix = "/invocations"
-)
-
 // FunctionARN extracts the Lambda function ARN from an authorizerUri (after stage-variable
 // substitution), facts §4.1.
-func FunctionARN(uri string) (string, bool) {
-	if !strings.HasPrefix(uri, "arn:") {
-		return "", false
-	}
-	i := strings.Index(uri, uriPrefix)
-	if i < 0 || !strings.HasSuffix(uri, uriSuffix) {
-		return "", false
-	}
-	start, end := i+len(uriPrefix), len(uri)-len(uriSuffix)
-	if end <= start {
-		return "", false
-	}
-	fn := uri[start:end]
-	if strings.ContainsAny(fn, "/ ") {
-		return "", false
-	}
-	return fn, true
-}
+func FunctionARN(uri string) (string, bool) { return lambdainvoke.FunctionARN(uri) }
 
 // SourceARN is the X-Amz-Source-Arn of an authorizer invocation (facts §3.2):
 // arn:aws:execute-api:REGION:ACCOUNT:APIID/authorizers/AUTHORIZERID.

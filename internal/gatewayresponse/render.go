@@ -6,10 +6,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/portcullis/portcullis/internal/apidef"
 	"github.com/portcullis/portcullis/internal/ctxtemplate"
+	"github.com/portcullis/portcullis/internal/ctxvars"
 )
 
 // RequestTooLargeBody is the plain-text body of every 413 REQUEST_TOO_LARGE response
@@ -283,61 +283,7 @@ func appendMessageString(dst []byte, msg *string) []byte {
 	if msg == nil {
 		return append(dst, "null"...)
 	}
-	return appendJSONString(dst, *msg)
+	return ctxvars.AppendJSONString(dst, *msg)
 }
 
 const hexDigits = "0123456789abcdef"
-
-// appendJSONString mirrors encoding/json's string encoder with SetEscapeHTML(false): control
-// characters escaped (\b \f \n \r \t short forms), invalid UTF-8 replaced by U+FFFD, U+2028 and
-// U+2029 escaped.
-func appendJSONString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}

@@ -3,6 +3,7 @@ package gatewayresponse
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/portcullis/portcullis/internal/ctxvars"
 	"net/http"
 	"strconv"
 	"testing"
@@ -349,8 +350,8 @@ func TestRenderValidationErrorString(t *testing.T) {
 
 func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 	for _, s := range []string{"", "plain", "<>&", "\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "é ✓ 😀", "a\"b\\c", "\xed\xa0\x80"} {
-		if got, want := string(appendJSONString(nil, s)), stdJSON(t, s); got != want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", s, got, want)
+		if got, want := string(ctxvars.AppendJSONString(nil, s)), stdJSON(t, s); got != want {
+			t.Errorf("AppendJSONString(%q) = %s, want %s", s, got, want)
 		}
 	}
 }

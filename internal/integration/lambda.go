@@ -24,33 +24,10 @@ func (c *Client) lambdaClient() *lambdainvoke.Client { return c.lambda }
 // requestTimeLayout is $context.requestTime's format (CLF), e.g. 09/Apr/2015:12:34:56 +0000.
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
-// lambdaURIPrefix / lambdaURISuffix frame the function ARN in an AWS_PROXY integration URI:
-// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations.
-const (
-	lambdaURIPrefix = ":lambda:path/2015-03-31/functions/"
-	lambdaURISuffix = "/invocations"
-)
-
 // functionARN extracts the function ARN from an AWS_PROXY URI after stage-variable
 // substitution (facts §10: a stage variable may name the function or alias).
 func (k *call) functionARN() (string, bool) {
-	uri := k.render(k.Integration.URI)
-	if !strings.HasPrefix(uri, "arn:") {
-		return "", false
-	}
-	i := strings.Index(uri, lambdaURIPrefix)
-	if i < 0 || !strings.HasSuffix(uri, lambdaURISuffix) {
-		return "", false
-	}
-	start, end := i+len(lambdaURIPrefix), len(uri)-len(lambdaURISuffix)
-	if end <= start {
-		return "", false
-	}
-	fn := uri[start:end]
-	if strings.ContainsAny(fn, "/ ") {
-		return "", false
-	}
-	return fn, true
+	return lambdainvoke.FunctionARN(k.render(k.Integration.URI))
 }
 
 // lambda runs an AWS_PROXY integration through the Lambda Invoke API (RequestResponse), with

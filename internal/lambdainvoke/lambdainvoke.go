@@ -377,3 +377,27 @@ func ErrorMessage(payload []byte) (msg string, ok bool) {
 	}
 	return *e.ErrorMessage, true
 }
+
+// FunctionARN extracts the Lambda function ARN from an API Gateway Lambda URI — an AWS_PROXY
+// integration uri or an authorizerUri, after stage-variable substitution:
+// arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations
+// (facts §4.1, §10).
+func FunctionARN(uri string) (string, bool) {
+	const prefix, suffix = ":lambda:path/2015-03-31/functions/", "/invocations"
+	if !strings.HasPrefix(uri, "arn:") {
+		return "", false
+	}
+	i := strings.Index(uri, prefix)
+	if i < 0 || !strings.HasSuffix(uri, suffix) {
+		return "", false
+	}
+	start, end := i+len(prefix), len(uri)-len(suffix)
+	if end <= start {
+		return "", false
+	}
+	fn := uri[start:end]
+	if strings.ContainsAny(fn, "/ ") {
+		return "", false
+	}
+	return fn, true
+}
