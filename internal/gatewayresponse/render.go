@@ -286,4 +286,3 @@ func appendMessageString(dst []byte, msg *string) []byte {
 	return ctxvars.AppendJSONString(dst, *msg)
 }
 
-const hexDigits = "0123456789abcdef"
