@@ -267,7 +267,6 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 	m := r.Match.Method
 	pol := r.API.ResourcePolicy
 	arn := MethodARN(r)
-	req := &iampolicy.Request{Action: action, Resource: arn, Context: ConditionContext(r)}
 	switch m.AuthorizationType {
 	case "", "NONE", "COGNITO_USER_POOLS":
 		// NONE: "seeking an explicit allow"; Cognito: "the resource policy is evaluated
@@ -275,7 +274,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		if pol == nil {
 			return pipeline.Skip("authorizationType " + authType(m.AuthorizationType) + " and no resource policy"), nil
 		}
-		req.Principal = principal(nil)
+		req := &iampolicy.Request{Principal: principal(nil), Action: action, Resource: arn, Context: ConditionContext(r)}
 		res := pol.Evaluate(req)
 		eff, _ := iampolicy.ResourceOnly(res.Effect, true)
 		if eff == iampolicy.Allow {
@@ -296,7 +295,7 @@ func (Authorize) Check(r *pipeline.Request) (pipeline.Result, error) {
 		return pipeline.Result{}, fmt.Errorf("AWS_IAM method reached authorization without an authenticated caller")
 	}
 	p := r.Caller.Principal
-	req.Principal = principal(p)
+	req := &iampolicy.Request{Principal: principal(p), Action: action, Resource: arn, Context: ConditionContext(r)}
 	// Identity policies: any explicit deny wins, else any allow.
 	idEff := iampolicy.Neither
 	idRes := make([]iampolicy.Result, len(p.Policies))
