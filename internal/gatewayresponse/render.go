@@ -285,4 +285,3 @@ func appendMessageString(dst []byte, msg *string) []byte {
 	}
 	return ctxvars.AppendJSONString(dst, *msg)
 }
-

@@ -3,12 +3,20 @@
 // this step can answer 403 Forbidden and log AWS's reason (`Access denied. Reason: Could not find
 // issuer for certificate`, `… self signed certificate`, `… Client cert using an insecure
 // Signature Algorithm`; facts §3.3) — the same outcome a client sees from API Gateway.
+//
+// The truststore that applies is the one of the domain the handshake named (SNI) and, when it
+// differs, the one of the domain the Host header names, since Host is what routes the request
+// (the endpoint step): a mutual-TLS domain is never reached without its check, neither through
+// another domain's SNI (whose handshake asked for no certificate) nor over plain HTTP.
 package tlscheck
 
 import (
+	"crypto/x509"
+	"fmt"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/pipeline"
 )
@@ -22,30 +30,58 @@ func (Check) Name() string { return "tls" }
 // Check implements pipeline.Check.
 func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	cs := r.HTTP.TLS
-	if cs == nil {
-		return pipeline.Skip("plain HTTP"), nil
+	sni := ""
+	if cs != nil {
+		sni = strings.ToLower(cs.ServerName)
 	}
-	name := strings.ToLower(cs.ServerName)
-	if name == "" {
-		name = r.Host
+	var domains []*config.DomainName
+	if dn := r.World.Domains[sni]; cs != nil && dn != nil && dn.Truststore != nil {
+		domains = append(domains, dn)
 	}
-	dn := r.World.Domains[name]
-	if dn == nil || dn.Truststore == nil {
+	// Host routes to a custom domain on every listener but a VPC endpoint's (endpoint step).
+	if dn := r.World.Domains[r.Host]; dn != nil && dn.Truststore != nil && r.World.VPCEndpoints[r.Listener] == nil &&
+		(len(domains) == 0 || domains[0] != dn) {
+		domains = append(domains, dn)
+	}
+	if len(domains) == 0 {
+		if cs == nil {
+			return pipeline.Skip("plain HTTP"), nil
+		}
+		name := sni
+		if name == "" {
+			name = r.Host
+		}
 		return pipeline.Skip("no mutual TLS for " + name), nil
 	}
-	res := dn.Truststore.Verify(cs.PeerCertificates, r.Now)
-	r.ClientCert = res.Cert
-	if res.OK {
-		return pipeline.Pass("client certificate " + res.Cert.SubjectDN + " chains to the truststore of " + dn.Name), nil
+	var chain []*x509.Certificate
+	if cs != nil {
+		chain = cs.PeerCertificates
 	}
-	r.Logf(res.LogLine())
-	ev := []string{"custom domain " + dn.Name + " requires mutual TLS", "reason: " + res.Reason}
-	if res.Detail != "" {
-		ev = append(ev, res.Detail)
+	var passed []string
+	for _, dn := range domains {
+		res := dn.Truststore.Verify(chain, r.Now)
+		r.ClientCert = res.Cert
+		if res.OK {
+			passed = append(passed, "client certificate "+res.Cert.SubjectDN+" chains to the truststore of "+dn.Name)
+			continue
+		}
+		r.Logf(res.LogLine())
+		ev := []string{"custom domain " + dn.Name + " requires mutual TLS", "reason: " + res.Reason}
+		switch {
+		case cs == nil:
+			ev = append(ev, "the request came over plain HTTP, so no client certificate could be presented; call the domain over HTTPS (the --tls-listen listener)")
+		case sni != dn.Name:
+			ev = append(ev, fmt.Sprintf("the TLS handshake named %q (SNI) but the Host header names %s: the truststore of %s applies, and the handshake asked for a client certificate only if %q has mutual TLS; use the same name for both",
+				sni, dn.Name, dn.Name, sni))
+		}
+		if res.Detail != "" {
+			ev = append(ev, res.Detail)
+		}
+		if res.Cert != nil {
+			ev = append(ev, "client certificate subject: "+res.Cert.SubjectDN, "issuer: "+res.Cert.IssuerDN)
+		}
+		return pipeline.Deny(&decision.Denial{Cause: cause.MTLSCertificateRejected,
+			Reason: "the client certificate was rejected: " + res.Reason, Evidence: ev}), nil
 	}
-	if res.Cert != nil {
-		ev = append(ev, "client certificate subject: "+res.Cert.SubjectDN, "issuer: "+res.Cert.IssuerDN)
-	}
-	return pipeline.Deny(&decision.Denial{Cause: cause.MTLSCertificateRejected,
-		Reason: "the client certificate was rejected: " + res.Reason, Evidence: ev}), nil
+	return pipeline.Pass(strings.Join(passed, "; ")), nil
 }
