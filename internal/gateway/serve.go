@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -686,17 +687,27 @@ func tlsVersionName(v uint16) string {
 	return ""
 }
 
-// identity is requestContext.identity's caller fields for a Lambda proxy event (facts §4.2).
+// identity is requestContext.identity's caller and client-certificate fields for a Lambda
+// proxy event (facts §4.2, §8.5).
 func identity(pr *pipeline.Request) map[string]*string {
-	c := pr.Caller
-	if c == nil {
+	s := func(v string) *string { return &v }
+	out := map[string]*string{}
+	if c := pr.Caller; c != nil {
+		out["caller"], out["user"], out["userArn"] = s(c.Principal.Caller), s(c.Principal.UserID), s(c.Principal.ARN)
+		out["accountId"], out["accessKey"] = s(c.Principal.Account), s(c.AccessKeyID)
+	}
+	if k := pr.APIKey; k != nil {
+		out["apiKey"], out["apiKeyId"] = s(k.Value), s(k.ID)
+	}
+	if c := pr.ClientCert; c != nil {
+		b, _ := json.Marshal(map[string]any{"clientCertPem": c.PEM, "subjectDN": c.SubjectDN, "issuerDN": c.IssuerDN,
+			"serialNumber": c.SerialNumber, "validity": map[string]string{"notBefore": c.NotBeforeString(), "notAfter": c.NotAfterString()}})
+		out["clientCert"] = s(string(b))
+	}
+	if len(out) == 0 {
 		return nil
 	}
-	s := func(v string) *string { return &v }
-	return map[string]*string{
-		"caller": s(c.Principal.Caller), "user": s(c.Principal.UserID), "userArn": s(c.Principal.ARN),
-		"accountId": s(c.Principal.Account), "accessKey": s(c.AccessKeyID),
-	}
+	return out
 }
 
 func stagePathOrRoot(p string) string {

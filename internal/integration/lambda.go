@@ -224,7 +224,8 @@ var identityFields = []string{
 type eventIdentity map[string]*string
 
 // MarshalJSON writes the identity in API Gateway's field order, absent fields as null, then
-// any extra fields (apiKey, apiKeyId, …) sorted.
+// any extra fields (apiKey, apiKeyId, …) sorted. "clientCert" holds a JSON object (facts §8.5:
+// the client certificate is passed to integrations in requestContext.identity.clientCert).
 func (id eventIdentity) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
@@ -237,6 +238,10 @@ func (id eventIdentity) MarshalJSON() ([]byte, error) {
 		b.WriteByte(':')
 		if v == nil {
 			b.WriteString("null")
+			return
+		}
+		if k == "clientCert" && json.Valid([]byte(*v)) { // an object: the mTLS client certificate
+			b.WriteString(*v)
 			return
 		}
 		b.Write(marshalNoEscape(*v))

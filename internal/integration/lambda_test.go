@@ -320,3 +320,26 @@ func TestLambdaFailures(t *testing.T) {
 		})
 	}
 }
+
+// The mutual-TLS client certificate reaches the Lambda proxy event as an object (facts §8.5).
+func TestEventIdentityClientCert(t *testing.T) {
+	cert := `{"clientCertPem":"-----BEGIN CERTIFICATE-----\nMII...","subjectDN":"CN=client","issuerDN":"CN=ca","serialNumber":"1","validity":{"notAfter":"Aug  5 00:28:21 2120 GMT","notBefore":"Aug 29 00:28:21 2020 GMT"}}`
+	caller := "AIDAEXAMPLE"
+	b, err := eventIdentity{"clientCert": &cert, "caller": &caller}.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Caller     string `json:"caller"`
+		ClientCert struct {
+			SubjectDN string `json:"subjectDN"`
+			Validity  struct{ NotAfter string } `json:"validity"`
+		} `json:"clientCert"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	if got.Caller != caller || got.ClientCert.SubjectDN != "CN=client" || got.ClientCert.Validity.NotAfter != "Aug  5 00:28:21 2120 GMT" {
+		t.Errorf("identity = %s", b)
+	}
+}

@@ -147,7 +147,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 			fmt.Sprintf("API %s is in %s but the host names region %s", api.ID, w.Region, a.Region),
 			fmt.Sprintf("host region %q differs from the account's region %q", a.Region, w.Region)), nil
 	}
-	if api.DisableExecuteAPIEndpoint && r.Listener == "default" && a.Kind != "custom-domain" {
+	if api.DisableExecuteAPIEndpoint && a.Kind != "custom-domain" { // every execute-api form, VPC endpoints too
 		return deny(cause.DefaultEndpointDisabled,
 			fmt.Sprintf("API %s has disableExecuteApiEndpoint: true, and the request came to the default execute-api endpoint", api.ID),
 			"disableExecuteApiEndpoint is true for API "+api.ID,
