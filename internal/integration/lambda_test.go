@@ -332,7 +332,7 @@ func TestEventIdentityClientCert(t *testing.T) {
 	var got struct {
 		Caller     string `json:"caller"`
 		ClientCert struct {
-			SubjectDN string `json:"subjectDN"`
+			SubjectDN string                    `json:"subjectDN"`
 			Validity  struct{ NotAfter string } `json:"validity"`
 		} `json:"clientCert"`
 	}
