@@ -123,6 +123,12 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	if f.config == "" && strings.HasSuffix(f.listen, ":0") {
+		// The demo on ephemeral ports (tests): its VPC endpoint listens on one too.
+		for _, e := range world.VPCEndpoints {
+			e.Listen = "127.0.0.1:0"
+		}
+	}
 
 	db, err := store.OpenSQLite(filepath.Join(f.data, "decisions.db"), store.SQLiteOptions{MaxRecords: f.decisionsMax, MaxAge: f.decisionsMaxAge})
 	if err != nil {
