@@ -68,6 +68,7 @@ func (c *Config) Compile(opts Options) (*World, error) {
 	k.iam(w)
 	k.userPools(w)
 	k.vpcEndpoints(w)
+	k.webACLs(w)
 	k.domains(w)
 	if c.Lambda != nil {
 		w.LambdaEndpoint = c.Lambda.Endpoint

@@ -284,6 +284,12 @@ type LambdaFunctionConfig struct {
 
 // WAFv2Config holds WAFv2 objects exactly as `aws wafv2 get-*` prints them (PascalCase).
 type WAFv2Config struct {
+	// SearchStringEncoding says how ByteMatchStatement.SearchString is written: base64 (the
+	// default: what `aws wafv2 get-web-acl` prints) or plain (as in CloudFormation templates).
+	SearchStringEncoding string `json:"searchStringEncoding"`
+	// CountryHeader names the request header GeoMatchStatement reads the country from
+	// (default CloudFront-Viewer-Country).
+	CountryHeader    string       `json:"countryHeader"`
 	IPSets           []*WAFObject `json:"ipSets"`
 	RegexPatternSets []*WAFObject `json:"regexPatternSets"`
 	RuleGroups       []*WAFObject `json:"ruleGroups"`

@@ -614,6 +614,7 @@ func (v *validator) lambda(l *LambdaConfig) {
 }
 
 func (v *validator) wafv2(w *WAFv2Config) {
+	v.oneOf("wafv2.searchStringEncoding", w.SearchStringEncoding, "base64", "plain")
 	for _, set := range []struct {
 		name string
 		objs []*WAFObject

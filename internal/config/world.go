@@ -11,6 +11,7 @@ import (
 	"github.com/portcullis/portcullis/internal/iampolicy"
 	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/route"
+	"github.com/portcullis/portcullis/internal/waf"
 )
 
 // World is the compiled, immutable form of a configuration: every index the request path
@@ -45,6 +46,8 @@ type World struct {
 	RedisUnavailable string
 	// Warnings are problems that do not stop the config from loading (truststore warnings).
 	Warnings []string
+	// WebACLs are the compiled AWS WAF web ACLs, by ARN.
+	WebACLs map[string]*waf.ACL
 	// VPCEndpoints by id.
 	VPCEndpoints map[string]*VPCEndpoint
 	// UserPools are the Cognito user pools by ARN, with their signing keys.

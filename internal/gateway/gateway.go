@@ -31,10 +31,10 @@ import (
 	authcheck "github.com/portcullis/portcullis/internal/check/authorizer"
 	endpointcheck "github.com/portcullis/portcullis/internal/check/endpoint"
 	"github.com/portcullis/portcullis/internal/check/iam"
-	"github.com/portcullis/portcullis/internal/check/pending"
 	routecheck "github.com/portcullis/portcullis/internal/check/route"
 	"github.com/portcullis/portcullis/internal/check/throttle"
 	"github.com/portcullis/portcullis/internal/check/tlscheck"
+	"github.com/portcullis/portcullis/internal/check/wafcheck"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/decision"
 	"github.com/portcullis/portcullis/internal/integration"
@@ -44,6 +44,7 @@ import (
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/pipeline"
 	"github.com/portcullis/portcullis/internal/store"
+	"github.com/portcullis/portcullis/internal/waf"
 )
 
 // MaxBody is API Gateway's payload limit (facts §10): 10 MB.
@@ -84,6 +85,8 @@ type Gateway struct {
 	cur    atomic.Pointer[state]
 	checks []pipeline.Check
 
+	wafRates waf.RateCounter // rate-based WAF rules count across reloads
+
 	sinkMu sync.Mutex
 	sinks  map[string]logs.Sink // access- and execution-log sinks by path ("" = stdout), kept across reloads
 }
@@ -103,13 +106,14 @@ func New(w *config.World, o Options) *Gateway {
 		o.Transport = t
 	}
 	g := &Gateway{
-		opts:  o,
-		sinks: map[string]logs.Sink{},
+		opts:     o,
+		wafRates: waf.NewMemoryRateCounter(),
+		sinks:    map[string]logs.Sink{},
 		checks: []pipeline.Check{
 			tlscheck.Check{},
 			sizeCheck{},
 			endpointcheck.Check{},
-			pending.WAF{},
+			wafcheck.Check{},
 			iam.VPCEndpointPolicy{},
 			routecheck.Check{},
 			iam.PreAuth{},

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/portcullis/portcullis/internal/integration"
 	"github.com/portcullis/portcullis/internal/logs"
 	"github.com/portcullis/portcullis/internal/pipeline"
+	"github.com/portcullis/portcullis/internal/waf"
 )
 
 // serve handles one request end to end.
@@ -81,6 +83,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 		Log:         func(l string) { lines = append(lines, l) },
 		Authorizers: st.authz,
 		Limits:      g.opts.Limits,
+		WAFRates:    g.wafRates,
 	}
 	pr.ContextValue = func(name string) (string, bool) { return newVars(d, pr, r, start, replaced).Lookup(name) }
 
@@ -259,7 +262,17 @@ func (g *Gateway) deny(w *countingWriter, r *http.Request, pr *pipeline.Request,
 	vars.ErrorResponseType = e.ResponseType
 
 	var resp gatewayresponse.Response
-	if e.ID == cause.RequestTooLarge {
+	if cr := wafCustom(pr); cr != nil && e.ID == cause.WAFBlocked {
+		// A WAF custom response (or CAPTCHA/CHALLENGE interstitial) wins over gateway responses.
+		resp = gatewayresponse.Response{Status: cr.StatusCode, Header: http.Header{}, Body: cr.Body}
+		for _, h := range cr.Headers {
+			resp.Header.Add(h[0], h[1])
+		}
+		if cr.ContentType != "" {
+			resp.Header.Set("Content-Type", cr.ContentType)
+		}
+		d.ErrorType = ""
+	} else if e.ID == cause.RequestTooLarge {
 		resp = gatewayresponse.Render(gatewayresponse.Input{Type: gatewayresponse.RequestTooLarge, Message: msg})
 	} else {
 		in := gatewayresponse.Input{
@@ -384,6 +397,14 @@ func (g *Gateway) record(d *decision.Decision, pr *pipeline.Request, vars *ctxva
 			}
 		}
 		g.writeExec(d, pr)
+		if pr.WAF != nil && g.opts.DataDir != "" {
+			// AWS WAF's own log record (one JSON object a line), as a logging configuration sends it.
+			path := filepath.Join(g.opts.DataDir, "logs", "aws-waf-logs-"+pr.API.ID+".log")
+			line := pr.WAF.LogJSON(pr.WAFRequest, waf.LogInfo{HTTPSourceID: pr.API.ID + ":" + pr.Stage.Name, RequestID: d.RequestID, HTTPVersion: "HTTP/1.1"})
+			if s, err := g.sink(path); err == nil {
+				_ = s.WriteLine(line)
+			}
+		}
 	}
 	if g.opts.Decisions != nil {
 		redact(d, pr.HTTP)
@@ -635,6 +656,18 @@ func newVars(d *decision.Decision, pr *pipeline.Request, r *http.Request, start 
 		v.ClientCert = &ctxvars.ClientCert{PEM: c.PEM, SubjectDN: c.SubjectDN, IssuerDN: c.IssuerDN,
 			SerialNumber: c.SerialNumber, NotBefore: c.NotBeforeString(), NotAfter: c.NotAfterString()}
 	}
+	if res := pr.WAF; res != nil {
+		v.WebACLArn = res.WebACLArn
+		v.WAFResponseCode = "WAF_ALLOW"
+		v.WAFStatus = 200
+		if res.Blocked() {
+			v.WAFResponseCode = "WAF_BLOCK"
+			v.WAFStatus = 403
+			if res.CustomResponse != nil {
+				v.WAFStatus = res.CustomResponse.StatusCode
+			}
+		}
+	}
 	if cs := r.TLS; cs != nil {
 		v.TLSVersion, v.CipherSuite = tlsVersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite)
 	}
@@ -670,6 +703,14 @@ func authorizerEvent(pr *pipeline.Request) map[string]any {
 	out["principalId"] = a.PrincipalID
 	out["integrationLatency"] = a.IntegrationLatency.Milliseconds()
 	return out
+}
+
+// wafCustom is the web ACL's custom response for a blocked request, if any.
+func wafCustom(pr *pipeline.Request) *waf.CustomResponse {
+	if pr.WAF == nil {
+		return nil
+	}
+	return pr.WAF.CustomResponse
 }
 
 // tlsVersionName is $context.tlsVersion: "TLSv1.2", "TLSv1.3".

@@ -15,6 +15,7 @@ import (
 	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/route"
+	"github.com/portcullis/portcullis/internal/waf"
 )
 
 // Request is the context of one request as the checks see it. Checks read the fields above
@@ -89,6 +90,12 @@ type Request struct {
 	// ContextValue resolves $context variables known so far ("context.requestId"), for
 	// authorizer identity sources "context.X"; nil when unavailable.
 	ContextValue func(name string) (string, bool)
+
+	// WAFRates counts requests for rate-based WAF rules.
+	WAFRates waf.RateCounter
+	// WAF is the web ACL's result (nil when the stage has none); WAFRequest what it inspected.
+	WAF        *waf.Result
+	WAFRequest *waf.Request
 
 	// Limits holds throttle buckets and quota counters (I/O for the Redis backend); nil
 	// disables throttles and quotas.
