@@ -117,7 +117,8 @@ type Input struct {
 	RequestTime                                                   time.Time
 	// ClientCert is nil unless the request came over mTLS.
 	ClientCert *ClientCert
-	// ContextValue resolves identity sources "context.X" ($context.X).
+	// ContextValue resolves identity sources "context.X": it is called with the full variable
+	// name ("context.identity.sourceIp"), as ctxvars.Vars.Lookup takes it.
 	ContextValue func(name string) (string, bool)
 }
 
@@ -274,7 +275,7 @@ func (src source) value(in *Input) string {
 		return in.StageVariables[src.name]
 	case "context":
 		if in.ContextValue != nil {
-			v, _ := in.ContextValue(src.name)
+			v, _ := in.ContextValue("context." + src.name) // $context.X, as ctxvars names it
 			return v
 		}
 	}

@@ -386,7 +386,7 @@ func requestInput(a *apidef.Authorizer, tenant string) *Input {
 		in.HTTP.Header.Set("X-Tenant", tenant)
 	}
 	in.ContextValue = func(name string) (string, bool) {
-		if name == "extendedRequestId" {
+		if name == "context.extendedRequestId" {
 			return in.ExtendedRequestID, true
 		}
 		return "", false

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/portcullis/portcullis/internal/authorizer"
 	"github.com/portcullis/portcullis/internal/iampolicy"
 	"io/fs"
 	"maps"
@@ -202,6 +203,12 @@ func (k *compiler) restAPI(f string, ac *RestAPIConfig) *RestAPI {
 		api.APIKeySource = "HEADER"
 	}
 
+	k.authorizers(f, ac.Definition, def)
+	for _, d := range api.Deployments {
+		if d.Def != def {
+			k.authorizers(f, ac.Definition, d.Def)
+		}
+	}
 	for j, sc := range ac.Stages {
 		if s := k.stage(indexPath(f+".stages", j), api, sc); s != nil {
 			api.Stages[s.Name] = s
@@ -209,6 +216,26 @@ func (k *compiler) restAPI(f string, ac *RestAPIConfig) *RestAPI {
 		}
 	}
 	return api
+}
+
+// authorizers checks a definition's Lambda authorizers as API Gateway does when it saves them:
+// identity sources must parse, and a REQUEST authorizer that caches needs identity sources —
+// they are its cache key (facts §4.1); without them one caller's result would serve every caller.
+func (k *compiler) authorizers(f, file string, def *apidef.API) {
+	for _, name := range sortedKeys(def.Authorizers) {
+		a := def.Authorizers[name]
+		if a.Type != "TOKEN" && a.Type != "REQUEST" {
+			continue
+		}
+		if _, err := authorizer.ParseIdentitySource(a.IdentitySource); err != nil && a.IdentitySource != "" {
+			k.bad(f+".definition", "%s: authorizer %s: identitySource: %v", file, name, err)
+			continue
+		}
+		caching := a.ResultTTLInSeconds == nil || *a.ResultTTLInSeconds > 0
+		if a.Type == "REQUEST" && caching && strings.TrimSpace(a.IdentitySource) == "" {
+			k.bad(f+".definition", "%s: authorizer %s: identitySource is required when authorizerResultTtlInSeconds is not 0 (the identity sources are the result cache's key)", file, name)
+		}
+	}
 }
 
 func hasResource(def *apidef.API, resourcePath string) bool {

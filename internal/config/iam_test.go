@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,7 +117,7 @@ usagePlans:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k := w.APIKeysByValue["0123456789abcdefghij"]; k == nil || k.ID != "k1" || !k.Enabled {
+	if k := w.APIKeysByHash[sha256.Sum256([]byte("0123456789abcdefghij"))]; k == nil || k.ID != "k1" || !k.Enabled {
 		t.Errorf("k1 = %+v", k)
 	}
 	if w.APIKeys["k2"].Enabled {
@@ -168,5 +169,37 @@ cognito:
 	dir = writeFiles(t, map[string]string{"portcullis.yaml": bad, "min.oas30.yaml": readTestdata(t, "min.oas30.yaml")})
 	if _, err := Load(filepath.Join(dir, "portcullis.yaml")); err == nil || !strings.Contains(err.Error(), "cognito.userPools[0]: jwksFile:") {
 		t.Errorf("missing jwks file: %v", err)
+	}
+}
+
+// A caching REQUEST authorizer needs identity sources: they are its cache key (facts §4.1).
+func TestRequestAuthorizerNeedsIdentitySource(t *testing.T) {
+	def := `openapi: 3.0.1
+info: {title: t, version: "1"}
+paths:
+  /x:
+    get:
+      security: [{auth: []}]
+      x-amazon-apigateway-integration: {type: mock}
+components:
+  securitySchemes:
+    auth:
+      type: apiKey
+      name: Unused
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: request
+        authorizerUri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:a/invocations
+        TTL
+`
+	cfg := "accountId: \"123456789012\"\nregion: us-east-1\nrestApis: [{id: abcdefghij, definition: d.yaml}]\n"
+	for ttl, wantErr := range map[string]bool{"": true, "authorizerResultTtlInSeconds: 300": true, "authorizerResultTtlInSeconds: 0": false} {
+		d := strings.Replace(def, "TTL", ttl, 1)
+		dir := writeFiles(t, map[string]string{"portcullis.yaml": cfg, "d.yaml": d})
+		_, err := Load(filepath.Join(dir, "portcullis.yaml"))
+		if got := err != nil && strings.Contains(err.Error(), "identitySource is required"); got != wantErr {
+			t.Errorf("ttl %q: err = %v", ttl, err)
+		}
 	}
 }

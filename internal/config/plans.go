@@ -47,7 +47,7 @@ func throttleOf(t *ThrottleSettings) *Throttle {
 	if t == nil || (t.RateLimit == nil && t.BurstLimit == nil) {
 		return nil
 	}
-	out := &Throttle{}
+	out := &Throttle{Rate: DefaultAccountThrottle.Rate, Burst: DefaultAccountThrottle.Burst} // unset values: the account's
 	if t.RateLimit != nil {
 		out.Rate = *t.RateLimit
 	}
@@ -63,12 +63,10 @@ func throttleOf(t *ThrottleSettings) *Throttle {
 func (k *compiler) plans(w *World) {
 	c := k.c
 	w.APIKeys = make(map[string]*APIKey, len(c.APIKeys))
-	w.APIKeysByValue = make(map[string]*APIKey, len(c.APIKeys))
 	w.APIKeysByHash = make(map[[32]byte]*APIKey, len(c.APIKeys))
 	for _, ak := range c.APIKeys {
 		key := &APIKey{ID: ak.ID, Name: ak.Name, Value: ak.Value, Enabled: ak.IsEnabled(), ValueHash: sha256.Sum256([]byte(ak.Value))}
 		w.APIKeys[key.ID] = key
-		w.APIKeysByValue[key.Value] = key
 		w.APIKeyList = append(w.APIKeyList, key)
 		w.APIKeysByHash[key.ValueHash] = key
 	}

@@ -34,12 +34,11 @@ type World struct {
 	// Raw is the decoded configuration, for sections that later issues compile
 	// (apiKeys, usagePlans, iam, lambda, wafv2, vpcEndpoints).
 	Raw *Config
-	// APIKeys by id and by value; UsagePlans by id.
-	APIKeys        map[string]*APIKey
-	APIKeysByValue map[string]*APIKey
-	APIKeyList     []*APIKey            // config order
-	APIKeysByHash  map[[32]byte]*APIKey // by SHA-256 of the value
-	UsagePlans     map[string]*UsagePlan
+	// APIKeys by id and by the SHA-256 of their value (never by the value itself); UsagePlans by id.
+	APIKeys       map[string]*APIKey
+	APIKeyList    []*APIKey            // config order
+	APIKeysByHash map[[32]byte]*APIKey // by SHA-256 of the value
+	UsagePlans    map[string]*UsagePlan
 	// AccountThrottle is the account-level throttle (DefaultAccountThrottle unless configured).
 	AccountThrottle Throttle
 	// RedisUnavailable is "fail-open" (default) or "fail-closed".

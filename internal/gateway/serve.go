@@ -407,7 +407,14 @@ func (g *Gateway) record(d *decision.Decision, pr *pipeline.Request, vars *ctxva
 		}
 	}
 	if g.opts.Decisions != nil {
-		redact(d, pr.HTTP)
+		var keys []string
+		if pr.APIKey != nil {
+			keys = append(keys, pr.APIKey.Value)
+		}
+		if pr.UsageIdentifierKey != "" {
+			keys = append(keys, pr.UsageIdentifierKey)
+		}
+		redact(d, pr.HTTP, keys...)
 		g.opts.Decisions.Put(d)
 	}
 	if g.opts.Metrics != nil {
@@ -452,8 +459,8 @@ func (g *Gateway) writeExec(d *decision.Decision, pr *pipeline.Request) {
 // (the query string, an IncompleteSignature message quoting the header, a canonical request
 // listing the token), as AWS masks keys in its logs (stars and the last six characters). The
 // HTTP response itself is sent as AWS sends it.
-func redact(d *decision.Decision, r *http.Request) {
-	var secrets []string
+func redact(d *decision.Decision, r *http.Request, extra ...string) {
+	secrets := append([]string(nil), extra...)
 	for _, h := range [...]string{"Authorization", "X-Amz-Security-Token", "X-Api-Key"} {
 		secrets = append(secrets, r.Header.Values(h)...)
 	}

@@ -7,6 +7,8 @@ package pipeline
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/portcullis/portcullis/internal/authorizer"
@@ -107,6 +109,24 @@ type Request struct {
 	// Authorizers runs Lambda authorizers (I/O: the Lambda Invoke API, through a result
 	// cache). The gateway sets it; an offline replay sets one that returns recorded outcomes.
 	Authorizers *authorizer.Service
+}
+
+// ARN returns the request's execute-api method ARN with the actual verb and path
+// (arn:PARTITION:execute-api:REGION:ACCOUNT:API/STAGE/VERB/path; facts §5.1, §4.2), built once.
+// The path is percent-decoded and a trailing slash dropped, as routing sees it, so that an
+// encoded or slash-suffixed spelling of a path cannot slip past a policy written for it.
+func (r *Request) ARN(partition string) string {
+	if r.MethodARN == "" {
+		p := strings.TrimPrefix(r.StagePath, "/")
+		if d, err := url.PathUnescape(p); err == nil {
+			p = d
+		}
+		if len(p) > 1 {
+			p = strings.TrimSuffix(p, "/")
+		}
+		r.MethodARN = "arn:" + partition + ":execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
+	}
+	return r.MethodARN
 }
 
 // Caller is an IAM principal whose SigV4 signature verified.

@@ -6,8 +6,7 @@ import (
 	"github.com/portcullis/portcullis/internal/pipeline"
 )
 
-// Check is the authorizer step: Cognito user pools now; Lambda authorizers fail closed until
-// they are wired (a request is never served unauthorized).
+// Check is the authorizer step: Lambda TOKEN/REQUEST authorizers and Cognito user pools.
 type Check struct{}
 
 // Name implements pipeline.Check.

@@ -36,13 +36,7 @@ const action = "execute-api:Invoke"
 // MethodARN is the execute-api resource ARN of the request with the actual verb and path
 // (facts §5.1): arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/VERB/path. The route check sets
 // it when the route matches.
-func MethodARN(r *pipeline.Request) string {
-	if r.MethodARN == "" {
-		p := strings.TrimPrefix(r.StagePath, "/")
-		r.MethodARN = "arn:" + iampolicy.Partition(r.World.Region) + ":execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + r.Stage.Name + "/" + r.HTTP.Method + "/" + p
-	}
-	return r.MethodARN
-}
+func MethodARN(r *pipeline.Request) string { return r.ARN(iampolicy.Partition(r.World.Region)) }
 
 // ConditionContext holds the request's global condition keys (facts §5.4), built once.
 func ConditionContext(r *pipeline.Request) map[string][]string {

@@ -43,7 +43,7 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 	}
 	if m.Method != nil {
 		r.Match = m
-		r.MethodARN = "arn:" + iampolicy.Partition(r.World.Region) + ":execute-api:" + r.World.Region + ":" + r.World.AccountID + ":" + r.API.ID + "/" + st.Name + "/" + method + "/" + strings.TrimPrefix(r.StagePath, "/")
+		r.ARN(iampolicy.Partition(r.World.Region))
 		return pipeline.Pass(fmt.Sprintf("%s %s matched resource %s (%s method %s)", method, shown, m.Resource.Path, m.Resource.ID, m.Method.HTTPMethod)), nil
 	}
 

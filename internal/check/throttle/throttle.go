@@ -65,8 +65,15 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 			quota = &limits.Quota{Plan: plan.ID, KeyID: kid} // usage is still recorded for reports
 		}
 	}
-	if s := r.Stage.Setting(r.Match.Resource.Path, m.HTTPMethod); s != nil && s.ThrottlingRateLimit != nil && s.ThrottlingBurstLimit != nil {
-		add("stage/"+api+"/"+st+mk, layer{"stage " + st + " method settings", config.Throttle{Rate: *s.ThrottlingRateLimit, Burst: *s.ThrottlingBurstLimit}, false})
+	if s := r.Stage.Setting(r.Match.Resource.Path, m.HTTPMethod); s != nil && (s.ThrottlingRateLimit != nil || s.ThrottlingBurstLimit != nil) {
+		t := r.World.AccountThrottle // what a setting leaves unset is the account's
+		if s.ThrottlingRateLimit != nil {
+			t.Rate = *s.ThrottlingRateLimit
+		}
+		if s.ThrottlingBurstLimit != nil {
+			t.Burst = *s.ThrottlingBurstLimit
+		}
+		add("stage/"+api+"/"+st+mk, layer{"stage " + st + " method settings", t, false})
 	}
 	add("account/"+r.World.AccountID+"/"+r.World.Region, layer{"account " + r.World.AccountID + " in " + r.World.Region, r.World.AccountThrottle, false})
 
