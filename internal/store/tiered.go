@@ -35,6 +35,14 @@ func (t *tiered) Get(requestID string) (*decision.Decision, bool) {
 	if d, ok := t.mem.Get(requestID); ok {
 		return d, true
 	}
+	if d, ok := t.db.Get(requestID); ok {
+		return d, true
+	}
+	// The record may have left the ring while still queued for SQLite: write the queue out and
+	// look once more (only misses pay for this).
+	if err := t.db.Flush(); err != nil {
+		return nil, false
+	}
 	return t.db.Get(requestID)
 }
 
