@@ -87,6 +87,8 @@ type Gateway struct {
 
 	wafRates waf.RateCounter // rate-based WAF rules count across reloads
 
+	lastDegradedLog atomic.Int64 // unix second of the last "limits store unavailable" log line
+
 	sinkMu sync.Mutex
 	sinks  map[string]logs.Sink // access- and execution-log sinks by path ("" = stdout), kept across reloads
 }

@@ -90,7 +90,10 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, listener string)
 	denial, checks, err := pipeline.Run(pr, g.checks)
 	d.Checks = checks
 	if pr.Degraded != "" {
-		g.opts.Logger.Error("LIMITS STORE UNAVAILABLE: applying redisUnavailable="+world.RedisUnavailable, "requestId", id, "err", pr.Degraded)
+		// Loud, but at most once a second: an outage must not also flood the log.
+		if now := start.Unix(); g.lastDegradedLog.Swap(now) != now {
+			g.opts.Logger.Error("LIMITS STORE UNAVAILABLE: applying redisUnavailable="+world.RedisUnavailable, "requestId", id, "err", pr.Degraded)
+		}
 		if g.opts.Metrics != nil {
 			g.opts.Metrics.LimitsUnavailable()
 		}
