@@ -287,6 +287,10 @@ type WAFv2Config struct {
 	// SearchStringEncoding says how ByteMatchStatement.SearchString is written: base64 (the
 	// default: what `aws wafv2 get-web-acl` prints) or plain (as in CloudFormation templates).
 	SearchStringEncoding string `json:"searchStringEncoding"`
+	// ManagedRuleGroups: "crs" evaluates AWSManagedRulesCommonRuleSet, SQLiRuleSet and
+	// KnownBadInputsRuleSet with the OWASP Core Rule Set through Coraza (opt-in: it costs
+	// 0.2–0.5 ms per request per group); "" makes a managed rule group a config error.
+	ManagedRuleGroups string `json:"managedRuleGroups"`
 	// CountryHeader names the request header GeoMatchStatement reads the country from
 	// (default CloudFront-Viewer-Country).
 	CountryHeader    string       `json:"countryHeader"`

@@ -615,6 +615,7 @@ func (v *validator) lambda(l *LambdaConfig) {
 
 func (v *validator) wafv2(w *WAFv2Config) {
 	v.oneOf("wafv2.searchStringEncoding", w.SearchStringEncoding, "base64", "plain")
+	v.oneOf("wafv2.managedRuleGroups", w.ManagedRuleGroups, "crs")
 	for _, set := range []struct {
 		name string
 		objs []*WAFObject

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/portcullis/portcullis/internal/waf"
+	"github.com/portcullis/portcullis/internal/waf/crs"
 )
 
 // webACLs compiles the wafv2 section: every web ACL with the IP sets, regex pattern sets and
@@ -25,6 +26,14 @@ func (k *compiler) webACLs(w *World) {
 	}
 	sets := waf.Sets{IPSets: byARN(c.IPSets), RegexPatternSets: byARN(c.RegexPatternSets), RuleGroups: byARN(c.RuleGroups)}
 	opts := waf.Options{SearchStringBase64: c.SearchStringEncoding != "plain", CountryHeader: c.CountryHeader}
+	if c.ManagedRuleGroups == "crs" {
+		g, err := crs.New()
+		if err != nil {
+			k.bad("wafv2.managedRuleGroups", "loading the OWASP Core Rule Set: %v", err)
+			return
+		}
+		opts.Managed = g
+	}
 	for i, o := range c.WebACLs {
 		if o == nil {
 			continue

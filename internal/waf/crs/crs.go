@@ -24,9 +24,9 @@
 //	AWSManagedRulesSQLiRuleSet (labels awswaf:managed:aws:sql-database:*)
 //	  942100 (libinjection)         → SQLi_QUERYARGUMENTS / SQLi_BODY / SQLi_COOKIE / SQLi_URIPATH
 //	  other 942xxx (regex, PL1)     → SQLiExtendedPatterns_QUERYARGUMENTS / SQLiExtendedPatterns_BODY,
-//	                                  (the path is only covered by the PL1 regex rules 942160/942xxx that
-//	                                  inspect REQUEST_FILENAME; libinjection on the path, 942101, is PL2)
 //	                                  SQLi_COOKIE / SQLi_URIPATH (AWS has no extended cookie/path rule)
+//	  (the URI path is only covered by the few PL1 regex rules that read REQUEST_FILENAME, e.g.
+//	  942160 sleep()/benchmark(); libinjection on the path, 942101, is PL2 and not loaded)
 //	AWSManagedRulesCommonRuleSet (labels awswaf:managed:aws:core-rule-set:*)
 //	  native: no/empty User-Agent   → NoUserAgent_HEADER
 //	  913100 (scanner UA)           → UserAgent_BadBots_HEADER (label BadBots_Header, as AWS documents)

