@@ -29,6 +29,7 @@ import (
 	"github.com/portcullis/portcullis/internal/metrics"
 	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/store"
+	"github.com/portcullis/portcullis/internal/waf"
 )
 
 type serveFlags struct {
@@ -149,6 +150,7 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		Decisions: decisions,
 		Metrics:   m,
 		Limits:    lim,
+		WAFRates:  wafRates(lim),
 		DataDir:   f.data,
 		Debug:     f.debug,
 		Logger:    logger,
@@ -239,6 +241,14 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 			return nil
 		}
 	}
+}
+
+// wafRates shares WAF rate-based counts through Redis when the limits store is Redis.
+func wafRates(lim limits.Store) waf.RateCounter {
+	if r, ok := lim.(*limits.Redis); ok {
+		return r
+	}
+	return nil
 }
 
 // openLimits opens the throttle/quota store: Redis when --redis is given (shared by every

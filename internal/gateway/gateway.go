@@ -9,6 +9,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -59,6 +60,10 @@ type Options struct {
 	// Limits holds throttle buckets, quota counters and usage (nil: no throttles or quotas).
 	// It outlives config reloads: quotas must survive them.
 	Limits limits.Store
+	// WAFRates counts requests for AWS WAF rate-based rules across instances (the Redis
+	// store); nil counts in this process only. When it is unreachable the gateway counts in
+	// this process, logs it and counts the metric.
+	WAFRates waf.RateCounter
 	// DataDir holds execution logs ({DataDir}/logs/...); "" disables execution-log files.
 	DataDir string
 	// Debug adds X-Portcullis-Cause and X-Portcullis-Reason headers to gateway responses.
@@ -126,8 +131,32 @@ func New(w *config.World, o Options) *Gateway {
 			throttle.Check{},
 		},
 	}
+	if o.WAFRates != nil {
+		g.wafRates = &fallbackRates{primary: o.WAFRates, fallback: g.wafRates, g: g}
+	}
 	g.Swap(w)
 	return g
+}
+
+// fallbackRates counts WAF rate-based rules in the shared store, and in this process while the
+// shared store is unreachable.
+type fallbackRates struct {
+	primary, fallback waf.RateCounter
+	g                 *Gateway
+}
+
+func (f *fallbackRates) Add(ctx context.Context, key string, window time.Duration, now time.Time) (int64, error) {
+	n, err := f.primary.Add(ctx, key, window, now)
+	if err == nil || !errors.Is(err, limits.ErrUnavailable) {
+		return n, err
+	}
+	if sec := now.Unix(); f.g.lastDegradedLog.Swap(sec) != sec {
+		f.g.opts.Logger.Error("LIMITS STORE UNAVAILABLE: WAF rate-based rules count in this instance only", "err", err)
+	}
+	if f.g.opts.Metrics != nil {
+		f.g.opts.Metrics.LimitsUnavailable()
+	}
+	return f.fallback.Add(ctx, key, window, now)
 }
 
 // Swap makes w the config for new requests. The Lambda authorizer result cache starts empty

@@ -335,3 +335,28 @@ func TestRedisMatchesEmbedded(t *testing.T) {
 		}
 	}
 }
+
+// Rate-based WAF rules count across instances through Redis: three clients, one window.
+func TestRedisRateCounter(t *testing.T) {
+	srv := startRedis(t)
+	stores := []*Redis{NewRedis(srv.client(t)), NewRedis(srv.client(t)), NewRedis(srv.client(t))}
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	var last int64
+	for i := 0; i < 9; i++ {
+		n, err := stores[i%3].Add(context.Background(), "ip:192.0.2.1", time.Minute, now.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = n
+	}
+	if last != 9 {
+		t.Fatalf("count across instances = %d, want 9", last)
+	}
+	// Two minutes later the window holds only the new request.
+	if n, _ := stores[0].Add(context.Background(), "ip:192.0.2.1", time.Minute, now.Add(2*time.Minute)); n != 1 {
+		t.Errorf("after the window: %d, want 1", n)
+	}
+	if n, _ := stores[1].Add(context.Background(), "ip:198.51.100.1", time.Minute, now); n != 1 {
+		t.Errorf("another key: %d, want 1", n)
+	}
+}
