@@ -15,22 +15,14 @@ import (
 	"github.com/portcullis/portcullis/internal/pipeline"
 )
 
-// identityValue resolves one identity source expression (facts §4.1): method.request.header.X,
-// method.request.querystring.X, stageVariables.X or context.X.
-func identityValue(r *pipeline.Request, src string, ctx func(string) (string, bool)) string {
-	src = strings.TrimSpace(src)
-	switch {
-	case strings.HasPrefix(src, "method.request.header."):
-		return r.HTTP.Header.Get(strings.TrimPrefix(src, "method.request.header."))
-	case strings.HasPrefix(src, "method.request.querystring."):
-		return r.HTTP.URL.Query().Get(strings.TrimPrefix(src, "method.request.querystring."))
-	case strings.HasPrefix(src, "stageVariables."):
-		return r.Stage.Variables[strings.TrimPrefix(src, "stageVariables.")]
-	case strings.HasPrefix(src, "context.") && ctx != nil:
-		v, _ := ctx(src)
-		return v
+// tokenHeader reads a Cognito authorizer's token: its identity source is always a request
+// header, method.request.header.NAME (facts §4.1).
+func tokenHeader(r *pipeline.Request, src string) string {
+	name, ok := strings.CutPrefix(strings.TrimSpace(src), "method.request.header.")
+	if !ok {
+		return ""
 	}
-	return ""
+	return r.HTTP.Header.Get(name)
 }
 
 // cognitoCheck verifies a Cognito user pool token (facts §4.1: the identity source header holds
@@ -40,7 +32,7 @@ func cognitoCheck(r *pipeline.Request, az *apidef.Authorizer, m *apidef.Method) 
 	if src == "" {
 		src = "method.request.header.Authorization"
 	}
-	token := strings.TrimSpace(identityValue(r, src, nil))
+	token := strings.TrimSpace(tokenHeader(r, src))
 	if token == "" {
 		return pipeline.Deny(&decision.Denial{
 			Cause:    cause.AuthorizerIdentityMissing,
