@@ -75,6 +75,10 @@ type Options struct {
 	Transport http.RoundTripper
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Offline replays requests without calling integrations (`portcullis diagnose --config`):
+	// a request that passes every check is answered 200 with an empty body and an allow
+	// decision. Set Transport to one that refuses calls to keep Lambda authorizers offline too.
+	Offline bool
 }
 
 // state is what one config generation needs at request time.

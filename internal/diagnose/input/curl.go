@@ -93,7 +93,7 @@ func (p *curlParser) flush() {
 	}
 	p.body = nil
 	if p.cur.Request != nil {
-		p.cur.Request.URL = p.url(p.cur.Request, p.cur.TLS != nil)
+		p.cur.Request.URL = p.url(p.cur.Request, usedTLS(p.cur.TLS))
 	}
 	p.cur.Entry = len(p.out)
 	p.out = append(p.out, *p.cur)
@@ -107,6 +107,19 @@ func (p *curlParser) flushTLSOnly() {
 		p.out = append(p.out, Exchange{TLS: p.tls, Source: p.source, Entry: len(p.out)})
 	}
 	p.tlsUsed = true
+}
+
+// usedTLS reports whether the transcript shows a TLS connection ("Connected to" alone does not).
+func usedTLS(t *TLSInfo) bool {
+	if t == nil {
+		return false
+	}
+	for _, l := range t.Lines {
+		if strings.Contains(l, "TLS") || strings.Contains(l, "SSL") || t.ClientCertSent {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *curlParser) url(r *Req, tls bool) string {

@@ -22,7 +22,8 @@ var (
 	execKnownStart = []string{"Method completed", "Execution failed", "Starting execution", "Extended Request Id", "Verifying Usage Plan",
 		"API Key", "Access denied", "Key throttle", "Starting authorizer", "Endpoint re", "Method request", "Method response",
 		"Successfully completed", "HTTP Method:", "Authorizer", "Using valid authorizer", "Unauthorized request", "Usage Plan",
-		"Sending request", "Received response", "Lambda ", "Incoming identity", "X-ray Tracing", "Execution log for request"}
+		"Sending request", "Received response", "Lambda ", "Incoming identity", "X-ray Tracing", "Execution log for request",
+		"Invalid API Key", "Forbidden", "Unauthorized", "Request blocked", "WAF"}
 )
 
 // execLine splits one execution-log line into request id and text.
@@ -50,6 +51,9 @@ func execLine(l string) (id, text string, ok bool) {
 	return "", "", false
 }
 
+// maxLogText bounds the raw text kept per request id in Fields["log"].
+const maxLogText = 64 << 10
+
 func parseExecLog(r io.Reader) ([]Exchange, error) {
 	lr := newLineReader(r)
 	groups := map[string]map[string]string{}
@@ -76,6 +80,15 @@ func parseExecLog(r io.Reader) ([]Exchange, error) {
 			order = append(order, id)
 		}
 		execFacts(text, f)
+		if n := len(f["log"]); n < maxLogText {
+			if n > 0 {
+				f["log"] += "\n"
+			}
+			if len(text) > 2048 {
+				text = text[:2048]
+			}
+			f["log"] += text
+		}
 	}
 	if err := lr.sc.Err(); err != nil {
 		return nil, fmt.Errorf("execlog: line %d: %w", lr.n+1, err)
@@ -123,6 +136,8 @@ func execFacts(t string, f map[string]string) {
 		f["apiKey.error"] = t
 	case strings.HasPrefix(t, "API Key") && strings.Contains(t, " authorized because"):
 		f["apiKey.result"] = t
+	case strings.HasPrefix(t, "Invalid API Key identifier specified"):
+		f["apiKey.error"] = t
 	case strings.HasPrefix(t, "API Key: "):
 		f["identity.apiKey"] = strings.TrimPrefix(t, "API Key: ")
 	case strings.HasPrefix(t, "Execution failed due to "):
