@@ -31,6 +31,8 @@ var separators = map[string]string{
 	cause.AuthorizerIdentityMissing:      "the authorizer's identitySource: aws apigateway get-authorizers --rest-api-id API_ID; then send that header",
 	cause.AuthorizerUnauthorized:         "the authorizer function's logs for this request, or the access log's $context.authorizer.status",
 	cause.CognitoTokenRejected:           "decode the token (header and payload) and compare iss, token_use, exp and scope with the authorizer's providerARNs and the method's authorizationScopes",
+	"backend-403":                        "the execution log for this request id: \"Endpoint response body before transformations\" shows what the backend answered; a WAF block never reaches the integration",
+	"backend-error":                      "the execution log for this request id shows the endpoint request and response",
 	cause.SignatureExpired:               "compare the client's clock with the response Date header",
 	cause.CredentialScopeMismatch:        "the Credential scope must be ACCESS_KEY/YYYYMMDD/REGION/execute-api/aws4_request",
 	cause.LambdaInvokeFailed:             "the execution log for this request id (Lambda invocation failed / Invalid permissions on Lambda function)",

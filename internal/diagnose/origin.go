@@ -49,7 +49,9 @@ func messageRE(m string) *regexp.Regexp {
 		b.WriteString(`.*?`)
 		m = m[i+j+1:]
 	}
-	b.WriteString(`$`)
+	// API Gateway appends details on further lines to some messages (the canonical request and
+	// string-to-sign after a signature mismatch).
+	b.WriteString(`(?:\n.*)?$`)
 	return regexp.MustCompile(b.String())
 }
 
@@ -87,6 +89,17 @@ func detectOrigin(v *view) (string, []string) {
 		add("Server: CloudFront")
 	}
 
+	if v.fromLog && v.status >= 400 && v.field("error.responseType") == "" && v.field("error.message") == "" {
+		_, hasRT := v.fields["error.responseType"]
+		_, hasMsg := v.fields["error.message"]
+		if hasRT || hasMsg {
+			e := []string{"the access log shows status " + itoa(v.status) + " with no $context.error.responseType or $context.error.message: API Gateway did not produce the error, the integration did"}
+			if is := v.field("integration.status"); is != "" {
+				e = append(e, "$context.integration.status = "+is)
+			}
+			return OriginBackend, e
+		}
+	}
 	if v.fromLog {
 		return OriginREST, []string{"the input is an API Gateway " + map[bool]string{true: "access-log", false: "execution-log"}[v.x.Source == "accesslog"] + " line"}
 	}

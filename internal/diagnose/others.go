@@ -121,6 +121,12 @@ func rankOther(v *view, origin string) *ranker {
 		} else {
 			add("backend-error", base+strong, fmt.Sprintf("status %d without x-amzn-ErrorType, with API Gateway's request id headers", v.status))
 		}
+		// An AWS WAF Block action with a custom response is not a gateway response either: it
+		// has no x-amzn-ErrorType (facts §1.2: custom responses win over gateway responses).
+		w := r.add("waf-blocked", base+strong, "AWS WAF custom responses (Block with CustomResponse) also come without x-amzn-ErrorType")
+		for _, s := range wafSignals(v) {
+			w.pro(hint, s)
+		}
 		if xr := remapped(v); xr != "" {
 			r.c[r.order[0]].pro(0, "the backend's headers were remapped by API Gateway: "+xr)
 		}

@@ -176,6 +176,7 @@ func (v *view) stage() string {
 
 // priorOrder orders causes inside a tie: most common first (seed experience; not evidence).
 var priorOrder = []string{
+	"backend-403", "backend-error",
 	cause.APIKeyMissing, cause.InvalidAPIKey, cause.APIKeyNotInUsagePlan, cause.APIKeyDisabled,
 	cause.RouteNotFound, cause.MissingAuthenticationToken, cause.RouteNotFoundWithAuthorization, cause.IncompleteSignature,
 	cause.StageNotFound, cause.ResourceNotDeployed, cause.CustomDomainStageInPath,

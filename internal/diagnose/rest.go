@@ -40,7 +40,7 @@ func signature(r *ranker) {
 				r.add(e.ID, base, "$context.error.responseType = "+rt)
 			}
 		case v.errorType != "":
-			if e.ErrorType == v.errorType {
+			if e.ErrorType == v.errorType || contains(altErrorTypes[e.ID], v.errorType) {
 				r.add(e.ID, base, "x-amzn-ErrorType: "+v.errorType)
 			}
 		case v.status != 0:
@@ -69,6 +69,16 @@ func signature(r *ranker) {
 }
 
 var sigv4ParseRE = regexp.MustCompile(`^(Authorization header requires '|Invalid key=value pair \(missing equal-sign\) in Authorization header|Unsupported AWS 'algorithm'|Credential must have exactly 5 slash-delimited elements)`)
+
+// altErrorTypes are error types a cause also answers with, besides its catalogue default.
+var altErrorTypes = map[string][]string{
+	cause.InvalidSecurityToken: {"ExpiredTokenException"}, // an expired session token (sigv4.MsgExpiredToken)
+}
+
+// altMessages are messages a cause also answers with.
+var altMessages = map[string][]string{
+	cause.InvalidSecurityToken: {"The security token included in the request is expired"},
+}
 
 // specific reports whether a catalogue message identifies its cause (not "{detail}").
 func specific(e *cause.Entry) bool { return !strings.HasPrefix(e.Message, "{") }
@@ -111,7 +121,7 @@ func messages(r *ranker) {
 		if !specific(e) {
 			continue
 		}
-		for _, m := range []string{e.Message, e.MessageCurrent} {
+		for _, m := range append([]string{e.Message, e.MessageCurrent}, altMessages[id]...) {
 			if m != "" && messageRE(m).MatchString(msg) {
 				match[id] = true
 				matchedSpecific = true
@@ -207,6 +217,8 @@ func endpointRules(r *ranker, opt Options) {
 			c.con(-exclude, "stage "+seg[0]+" exists")
 		case len(opt.Stages) > 0:
 			c.pro(strong, fmt.Sprintf("%q is not one of the API's stages %v", seg[0], opt.Stages))
+		case v.rawPath != "":
+			c.pro(hint, fmt.Sprintf("the path %s has dot segments; API Gateway resolves them first, so the stage is %q", v.rawPath, seg[0]))
 		case !stageNameRE.MatchString(seg[0]):
 			c.pro(hint, fmt.Sprintf("%q cannot be a stage name (alphanumerics, hyphens and underscores only)", seg[0]))
 		default:
@@ -300,16 +312,7 @@ func endpointRules(r *ranker, opt Options) {
 		if !execAPI && kind != hostUnknown && !custom {
 			c.con(hint, "")
 		}
-		var why []string
-		if m := suspiciousRE.FindString(v.decodedTarget()); m != "" {
-			why = append(why, "the URL contains "+quote(m, 40)+", which AWS managed rules (SQLi/XSS/known bad inputs) block")
-		}
-		if m := suspiciousRE.FindString(v.reqBody); m != "" {
-			why = append(why, "the body contains "+quote(m, 40)+", which AWS managed rules block")
-		}
-		if ua := v.reqHdr.Get("User-Agent"); ua != "" && badAgentRE.MatchString(ua) && !strings.HasPrefix(ua, "curl/") {
-			why = append(why, "User-Agent "+quote(ua, 60)+" looks like a bot or scanner (bot control / byte-match rules)")
-		}
+		why := wafSignals(v)
 		for _, w := range why {
 			c.pro(hint, w)
 		}
@@ -329,9 +332,27 @@ func endpointRules(r *ranker, opt Options) {
 	}, cause.WAFBlocked)
 }
 
+// wafSignals are request features AWS managed rules and bot rules act on.
+func wafSignals(v *view) []string {
+	var why []string
+	if m := suspiciousRE.FindString(v.decodedTarget()); m != "" {
+		why = append(why, "the URL contains "+quote(m, 40)+", which AWS managed rules (SQLi/XSS/known bad inputs) block")
+	}
+	if m := suspiciousRE.FindString(v.reqBody); m != "" {
+		why = append(why, "the body contains "+quote(m, 40)+", which AWS managed rules block")
+	}
+	if ua := v.reqHdr.Get("User-Agent"); ua != "" && badAgentRE.MatchString(ua) && !strings.HasPrefix(ua, "curl/") {
+		why = append(why, "User-Agent "+quote(ua, 60)+" looks like a bot or scanner (bot control / byte-match rules)")
+	}
+	return why
+}
+
 // decodedTarget is the request path and query, percent-decoded, for pattern checks.
 func (v *view) decodedTarget() string {
 	s := v.path
+	if v.rawPath != "" {
+		s = v.rawPath
+	}
 	if v.query != nil {
 		s += "?" + v.query.Encode()
 	}
@@ -355,8 +376,11 @@ func keyRules(r *ranker) {
 	v := r.v
 	sent := v.sent("x-api-key")
 	logged := v.field("identity.apiKey") != "" || v.field("identity.apiKeyId") != ""
+	authorizerSource := sent && v.authShape() != "" && !v.signed()
 	r.each(func(c *cand) {
 		switch {
+		case authorizerSource:
+			c.pro(0, "an x-api-key header was sent, but a token too: with apiKeySource AUTHORIZER the header does not count and the key must come from the authorizer's usageIdentifierKey")
 		case sent:
 			c.con(-exclude, "an x-api-key header was sent")
 		case logged:
@@ -367,6 +391,8 @@ func keyRules(r *ranker) {
 	}, cause.APIKeyMissing)
 	r.each(func(c *cand) {
 		switch {
+		case authorizerSource:
+			c.pro(0, "an x-api-key header was sent ("+maskValue(v.reqHdr.Get("x-api-key"))+")")
 		case sent:
 			c.pro(weak, "an x-api-key header was sent ("+maskValue(v.reqHdr.Get("x-api-key"))+")")
 		case logged:
@@ -536,12 +562,12 @@ func iamRules(r *ranker) {
 		switch v.hostKind {
 		case hostVPCE, hostVPCEAlias:
 			if c.id == cause.VPCEPolicyDeny {
-				c.pro(hint, "the request went through VPC endpoint "+v.vpceID)
+				c.pro(0, "the request went through VPC endpoint "+v.vpceID)
 			}
 		}
 		if vpce := v.field("identity.vpceId"); v.fromLog && c.id == cause.VPCEPolicyDeny {
 			if vpce != "" {
-				c.pro(hint, "the request came through VPC endpoint "+vpce)
+				c.pro(0, "the request came through VPC endpoint "+vpce)
 			} else {
 				c.con(strong, "the access log shows no VPC endpoint")
 			}

@@ -47,6 +47,8 @@ type view struct {
 	hostKind                string
 	apiID, region, vpceID   string
 	apiIDHeader             string // x-apigw-api-id
+	rawPath                 string // the path as sent, when it had dot segments
+	pathStyleAPI            string // the API id of a /restapis/{id}/{stage}/_user_request_ path
 
 	// response
 	status      int
@@ -104,6 +106,7 @@ func newView(x input.Exchange) *view {
 	if v.host == "" {
 		v.host = strings.ToLower(stripPort(v.fields["domainName"]))
 	}
+	v.pathStyle()
 	if v.path == "" {
 		v.path = v.fields["path"]
 	}
@@ -112,6 +115,9 @@ func newView(x input.Exchange) *view {
 	}
 	v.apiIDHeader = strings.TrimSpace(v.reqHdr.Get("x-apigw-api-id"))
 	v.classifyHost()
+	if v.pathStyleAPI != "" && (v.hostKind == hostAddress || v.hostKind == hostExecuteAPI || v.hostKind == hostUnknown || v.hostKind == hostCustom) {
+		v.hostKind, v.apiID = hostExecuteAPI, v.pathStyleAPI
+	}
 	if v.apiID == "" && apiIDRE.MatchString(v.fields["apiId"]) {
 		v.apiID = v.fields["apiId"]
 	}
@@ -133,6 +139,46 @@ func newView(x input.Exchange) *view {
 		}
 	}
 	return v
+}
+
+// pathStyle rewrites /restapis/{api}/{stage}/_user_request_/{path} (the path-style address for
+// clients that cannot set Host) to the execute-api form, and resolves dot segments as API
+// Gateway does before it reads the stage (RFC 3986 §5.2.4).
+func (v *view) pathStyle() {
+	p := v.path
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if strings.Contains(p, "/.") {
+		v.rawPath = p
+		p = resolveDots(p)
+		v.path = p
+	}
+	seg := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	if len(seg) >= 4 && seg[0] == "restapis" && seg[3] == "_user_request_" && apiIDRE.MatchString(seg[1]) {
+		v.pathStyleAPI = seg[1]
+		v.path = "/" + seg[2] + "/" + strings.Join(seg[4:], "/")
+	}
+}
+
+func resolveDots(p string) string {
+	var out []string
+	for _, s := range strings.Split(p, "/") {
+		switch s {
+		case ".":
+		case "..":
+			if len(out) > 1 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	r := strings.Join(out, "/")
+	if !strings.HasPrefix(r, "/") {
+		r = "/" + r
+	}
+	return r
 }
 
 func stripPort(h string) string {

@@ -47,6 +47,8 @@ type scenario struct {
 		Path     string            `yaml:"path"`
 		Headers  map[string]string `yaml:"headers"`
 		Body     string            `yaml:"body"`
+		// BodyBytes, when set, replaces Body with that many bytes of "x" (payload limits).
+		BodyBytes int `yaml:"bodyBytes"`
 		// Sign signs the request with the AWS SDK's SigV4 signer (a real client).
 		Sign *signSpec `yaml:"sign"`
 		// Cognito puts a freshly minted Cognito token in the Authorization header.
@@ -260,6 +262,9 @@ func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scena
 	method := sc.Request.Method
 	if method == "" {
 		method = http.MethodGet
+	}
+	if sc.Request.BodyBytes > 0 {
+		sc.Request.Body = strings.Repeat("x", sc.Request.BodyBytes)
 	}
 	req, err := http.NewRequest(method, srv.URL+sc.Request.Path, strings.NewReader(sc.Request.Body))
 	if err != nil {

@@ -141,8 +141,14 @@ func parseAccessLog(r io.Reader) ([]Exchange, error) {
 }
 
 // setField records v unless it is empty or the "no value" dash.
+// setField records a field; an empty value ("-", "", null) is kept as "-" so that callers can
+// tell "logged and empty" (e.g. no $context.error.responseType: not a gateway error) from "not in
+// the format".
 func setField(f map[string]string, k, v string) {
 	if v == "" || v == "-" || v == "null" {
+		if _, ok := f[k]; !ok {
+			f[k] = "-"
+		}
 		return
 	}
 	f[k] = v

@@ -157,14 +157,14 @@ func TestAccessLogs(t *testing.T) {
 		t.Fatalf("got %d", len(xs))
 	}
 	f := xs[0].Fields
-	if f["requestId"] != "9f0e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f" || f["identity.sourceIp"] != "203.0.113.7" || f["status"] != "403" || f["identity.caller"] != "" {
+	if f["requestId"] != "9f0e8d7c-6b5a-4c3d-2e1f-0a9b8c7d6e5f" || f["identity.sourceIp"] != "203.0.113.7" || f["status"] != "403" || f["identity.caller"] != "-" {
 		t.Errorf("preset: %v", f)
 	}
 	if xs[0].Response.Status != 403 || xs[0].Request.Method != "GET" || xs[0].Request.URL != "/pets" {
 		t.Errorf("preset exchange: %+v %+v", xs[0].Request, xs[0].Response)
 	}
 	f = xs[1].Fields
-	if f["error.responseType"] != "WAF_FILTERED" || f["wafResponseCode"] != "WAF_BLOCK" || f["error.message"] != "Forbidden" || f["authorizer.error"] != "" || f["status"] != "403" {
+	if f["error.responseType"] != "WAF_FILTERED" || f["wafResponseCode"] != "WAF_BLOCK" || f["error.message"] != "Forbidden" || f["authorizer.error"] != "-" || f["status"] != "403" {
 		t.Errorf("custom: %v", f)
 	}
 	if xs[1].Request.URL != "https://api.example.com/v1/pets" {

@@ -70,7 +70,13 @@ func Replay(w *config.World, x input.Exchange) (*Result, error) {
 	rec := httptest.NewRecorder()
 	gw.Handler(listener).ServeHTTP(rec, req)
 	res.Status = rec.Code
-	d, ok := mem.Get(rec.Header().Get("x-amzn-RequestId"))
+	id := ""
+	for k, vs := range rec.Header() { // set in AWS's spelling, not Go's canonical form
+		if strings.EqualFold(k, "x-amzn-RequestId") && len(vs) > 0 {
+			id = vs[0]
+		}
+	}
+	d, ok := mem.Get(id)
 	if !ok {
 		return nil, errors.New("replay: the gateway recorded no decision")
 	}

@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// diagnosis is the part of `portcullis diagnose --json` (version 1) the tests read.
+type diagnosis struct {
+	Version int `json:"version"`
+	Input   struct {
+		Format  string `json:"format"`
+		Entries int    `json:"entries"`
+	} `json:"input"`
+	Findings []struct {
+		Entry   int    `json:"entry"`
+		Status  int    `json:"status"`
+		Origin  string `json:"origin"`
+		Message string `json:"message"`
+		Causes  []struct {
+			ID         string   `json:"id"`
+			Rank       int      `json:"rank"`
+			Confidence string   `json:"confidence"`
+			Evidence   []string `json:"evidence"`
+			Remedy     []string `json:"remedy"`
+		} `json:"causes"`
+		ToDecide []string        `json:"toDecide"`
+		Decision json.RawMessage `json:"decision"`
+	} `json:"findings"`
+}
+
+// firstRank returns the causes ranked 1.
+func (d diagnosis) firstRank(i int) []string {
+	var out []string
+	for _, c := range d.Findings[i].Causes {
+		if c.Rank == 1 {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+func runDiagnose(t *testing.T, stdin string, args ...string) (diagnosis, string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, append([]string{"diagnose"}, args...)...)
+	cmd.Env = cliEnv(t)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("portcullis diagnose: %v", err)
+	}
+	var d diagnosis
+	for _, a := range args {
+		if a == "--json" && code == 0 {
+			if err := json.Unmarshal(out.Bytes(), &d); err != nil {
+				t.Fatalf("diagnose --json: %v\n%s", err, out.String())
+			}
+		}
+	}
+	return d, out.String() + errb.String(), code
+}
+
+// curlVerbose runs the real curl with -v and returns what a user would paste: stderr and
+// stdout together.
+func curlVerbose(t *testing.T, args ...string) string {
+	t.Helper()
+	path, err := exec.LookPath("curl")
+	if err != nil {
+		t.Fatalf("the e2e tests need the curl binary (CI installs it): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, path, append([]string{"-sv", "--noproxy", "*", "--max-time", "12"}, args...)...)
+	var b bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &b, &b
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("curl %v: %v\n%s", args, err, b.String())
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDiagnoseCurlTranscripts: real curl -v transcripts of requests the demo world denies are
+// diagnosed from files and from stdin, the true cause ranked first.
+func TestDiagnoseCurlTranscripts(t *testing.T) {
+	s := startServe(t)
+	port := s.addr[strings.LastIndexByte(s.addr, ':')+1:]
+	host := func(api string) string { return "http://" + api + ".execute-api.localhost:" + port }
+	dir := t.TempDir()
+	cases := []struct {
+		name  string
+		curl  []string
+		want  string // a rank-1 cause
+		alone bool   // ranked 1 without a tie
+		tie   bool   // tied with others, and toDecide names what separates them
+	}{
+		{"route not found", []string{host("a1b2c3d4e5") + "/prod/nope"}, "route-not-found", false, true},
+		{"bearer token to a missing route", []string{"-H", "Authorization: Bearer abc.def.ghi-secret-token", host("a1b2c3d4e5") + "/prod/nope"}, "route-not-found-with-authorization", false, true},
+		{"unknown access key", []string{"--aws-sigv4", "aws:amz:us-east-1:execute-api", "--user", "AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", host("iamdemo001") + "/prod/whoami"}, "invalid-security-token", true, false},
+		{"unknown api key", []string{"-H", "x-api-key: nosuchkey0123456789", host("keysdemo01") + "/prod/quota"}, "invalid-api-key", false, true},
+		{"waf bot rule", []string{"-A", "BadBot/2.0", host("a1b2c3d4e5") + "/waf/pets"}, "waf-blocked", true, false},
+		{"authorizer without a token", []string{host("authdemo01") + "/prod/items"}, "authorizer-identity-missing", true, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			transcript := curlVerbose(t, c.curl...)
+			file := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-")+".txt")
+			if err := os.WriteFile(file, []byte(transcript), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			d, out, code := runDiagnose(t, "", "--json", file)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, out)
+			}
+			if d.Version != 1 || d.Input.Format != "curl" || len(d.Findings) != 1 {
+				t.Fatalf("report: %+v", d)
+			}
+			f := d.Findings[0]
+			if f.Origin != "apigateway-rest" {
+				t.Errorf("origin %q", f.Origin)
+			}
+			first := d.firstRank(0)
+			if !contains(first, c.want) {
+				t.Errorf("rank 1 = %v, want %s among them\n%s", first, c.want, out)
+			}
+			if c.alone && len(first) != 1 {
+				t.Errorf("rank 1 = %v, want %s alone", first, c.want)
+			}
+			if c.tie && (len(first) < 2 || len(f.ToDecide) == 0) {
+				t.Errorf("want a tie with toDecide; rank 1 = %v, toDecide %v", first, f.ToDecide)
+			}
+			for _, secret := range []string{"abc.def.ghi-secret-token", "nosuchkey0123456789", "wJalrXUtnFEMI"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("the diagnosis prints a secret %q", secret)
+				}
+			}
+			// The same transcript on stdin, human output: no colour when not a terminal.
+			_, human, code := runDiagnose(t, transcript, "-")
+			if code != 0 || !strings.Contains(human, "origin: apigateway-rest") || !strings.Contains(human, "1. "+c.want) || strings.Contains(human, "\x1b[") {
+				t.Errorf("human output (exit %d):\n%s", code, human)
+			}
+		})
+	}
+}
+
+// TestDiagnoseReplay: the same capture is ambiguous from the response alone and exact when
+// replayed offline with the config (--config).
+func TestDiagnoseReplay(t *testing.T) {
+	capture := "*   Trying 203.0.113.10:443...\n" +
+		"* Connected to integ00001.execute-api.us-east-1.amazonaws.com (203.0.113.10) port 443 (#0)\n" +
+		"* SSL connection using TLSv1.3 / TLS_AES_128_GCM_SHA256\n" +
+		"> GET /prod/metered HTTP/1.1\n> Host: integ00001.execute-api.us-east-1.amazonaws.com\n> User-Agent: curl/7.88.1\n> Accept: */*\n>\n" +
+		"< HTTP/1.1 403 Forbidden\n< Date: Thu, 26 Nov 2026 10:00:00 GMT\n< Content-Type: application/json\n< Content-Length: 23\n" +
+		"< x-amzn-RequestId: 1b4f2d3c-9a8e-4f7d-8c6b-5a4e3d2c1b0a\n< x-amzn-ErrorType: ForbiddenException\n< x-amz-apigw-id: Vts2FFmArPEFh8g=\n<\n" +
+		`{"message":"Forbidden"}` + "\n* Connection #0 to host integ00001.execute-api.us-east-1.amazonaws.com left intact\n"
+	file := filepath.Join(t.TempDir(), "capture.txt")
+	if err := os.WriteFile(file, []byte(capture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, out, code := runDiagnose(t, "", "--json", file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	if first := d.firstRank(0); len(first) < 2 || !contains(first, "api-key-missing") || len(d.Findings[0].ToDecide) == 0 {
+		t.Fatalf("without --config: rank 1 = %v (want api-key-missing tied, with toDecide)", first)
+	}
+	cfg := filepath.Join("..", "..", "testdata", "scenarios", "worlds", "integration", "portcullis.yaml")
+	d, out, code = runDiagnose(t, "", "--json", "--config", cfg, file)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	f := d.Findings[0]
+	if first := d.firstRank(0); len(first) != 1 || first[0] != "api-key-missing" || f.Causes[0].Confidence != "high" {
+		t.Fatalf("with --config: rank 1 = %v (want api-key-missing alone)\n%s", first, out)
+	}
+	var dec struct {
+		Cause  string `json:"cause"`
+		Status int    `json:"status"`
+	}
+	if err := json.Unmarshal(f.Decision, &dec); err != nil || dec.Cause != "api-key-missing" || dec.Status != 403 {
+		t.Errorf("replayed decision %s (%v)", f.Decision, err)
+	}
+	if !strings.Contains(strings.Join(f.Causes[0].Evidence, "\n"), "exact: the offline replay") {
+		t.Errorf("evidence %v", f.Causes[0].Evidence)
+	}
+}
+
+// TestDiagnoseUsageErrors: unreadable or unrecognised input exits 2 with a one-line message.
+func TestDiagnoseUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"hello world\n", []string{"-"}, "unrecognised input"},
+		{"", []string{"--format", "pcap", "-"}, `--format "pcap"`},
+		{"", []string{filepath.Join(t.TempDir(), "missing.har")}, "no such file"},
+		{"", []string{"--config", filepath.Join(t.TempDir(), "nope.yaml"), "-"}, "nope.yaml"},
+	} {
+		_, out, code := runDiagnose(t, c.stdin, c.args...)
+		if code != 2 || !strings.Contains(out, c.want) {
+			t.Errorf("diagnose %v: exit %d, output %q (want 2 and %q)", c.args, code, out, c.want)
+		}
+	}
+}
