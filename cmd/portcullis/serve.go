@@ -27,7 +27,6 @@ import (
 	"github.com/portcullis/portcullis/internal/gateway"
 	"github.com/portcullis/portcullis/internal/limits"
 	"github.com/portcullis/portcullis/internal/metrics"
-	"github.com/portcullis/portcullis/internal/mtls"
 	"github.com/portcullis/portcullis/internal/store"
 	"github.com/portcullis/portcullis/internal/waf"
 )
@@ -195,7 +194,7 @@ func serve(ctx context.Context, f serveFlags, stdout, stderr io.Writer, ready ch
 		}
 		srvTLS := &http.Server{Handler: gw.Handler("tls"), ReadHeaderTimeout: 30 * time.Second, DisableGeneralOptionsHandler: true,
 			ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-		servers = append(servers, srv{"--tls-listen", srvTLS, tls.NewListener(ln, domainTLSConfig(gw))})
+		servers = append(servers, srv{"--tls-listen", srvTLS, tls.NewListener(ln, gw.TLSConfig())})
 	}
 	for _, msg := range world.Warnings {
 		logger.Warn(msg)
@@ -302,31 +301,6 @@ func hasCertificates(w *config.World) bool {
 		}
 	}
 	return false
-}
-
-// domainTLSConfig serves each custom domain's certificate by SNI with its security policy, and
-// requests (without requiring) a client certificate where the domain has a truststore: the
-// pipeline's tls step then answers 403 for a bad one, as API Gateway does (facts §8.5). It reads
-// the current config on every handshake, so a reload takes effect for new connections.
-func domainTLSConfig(gw *gateway.Gateway) *tls.Config {
-	return &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		GetConfigForClient: func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-			d := gw.World().Domains[strings.ToLower(hello.ServerName)]
-			if d == nil || d.Certificate == nil {
-				return nil, fmt.Errorf("no custom domain %q with a certificate", hello.ServerName)
-			}
-			cfg, err := mtls.SecurityPolicy(d.SecurityPolicy)
-			if err != nil {
-				return nil, err
-			}
-			cfg.Certificates = []tls.Certificate{*d.Certificate}
-			if d.Truststore != nil {
-				mtls.RequestClientCert(cfg)
-			}
-			return cfg, nil
-		},
-	}
 }
 
 // srv is one listening HTTP server.
