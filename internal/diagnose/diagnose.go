@@ -27,6 +27,7 @@ const (
 	OriginLambdaURL  = "lambda-url"
 	OriginProxy      = "proxy"
 	OriginBackend    = "backend"
+	OriginBrowser    = "browser" // the browser failed the request itself (CORS, TLS, DNS): no response
 	OriginUnknown    = "unknown"
 )
 

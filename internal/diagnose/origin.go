@@ -15,6 +15,7 @@ var (
 	s3ErrorRE    = regexp.MustCompile(`(?s)<Error>\s*<Code>([A-Za-z]+)</Code>`)
 	proxyBodyRE  = regexp.MustCompile(`(?i)zscaler|blue ?coat|symantec web|forcepoint|websense|fortiguard|fortinet|palo alto|netskope|squid|mcafee web gateway|barracuda|sophos|cisco umbrella|policy_denied|access denied \(|web page blocked|this site is blocked|url filtering|content filter`)
 	restMessages []*regexp.Regexp
+	webServerRE  = regexp.MustCompile(`(?i)^(nginx|apache|microsoft-iis|kestrel|gunicorn|uvicorn|werkzeug|jetty|tomcat|envoy|caddy|openresty|lighttpd|express|cowboy|hypercorn|puma|unicorn|waitress|litespeed)`)
 )
 
 func init() {
@@ -89,6 +90,9 @@ func detectOrigin(v *view) (string, []string) {
 		add("Server: CloudFront")
 	}
 
+	if be := v.field("browserError"); be != "" && v.status <= 0 {
+		return OriginBrowser, []string{"the browser recorded no response, only the error " + be}
+	}
 	if v.fromLog && v.status >= 400 && v.field("error.responseType") == "" && v.field("error.message") == "" {
 		_, hasRT := v.fields["error.responseType"]
 		_, hasMsg := v.fields["error.message"]
@@ -115,6 +119,9 @@ func detectOrigin(v *view) (string, []string) {
 		}
 		if reqID != "" {
 			e = append(e, "x-amzn-RequestId without x-amz-apigw-id")
+		}
+		if strings.Contains(v.message, "Function URL") {
+			e = append(e, "the body is the Lambda function URL message "+quote(v.message, 80))
 		}
 		return OriginLambdaURL, e
 	}
@@ -162,6 +169,16 @@ func detectOrigin(v *view) (string, []string) {
 	}
 	if e := proxyEvidence(v); len(e) > 0 {
 		return OriginProxy, e
+	}
+	if s := h.Get("Server"); webServerRE.MatchString(s) || h.Get("X-Powered-By") != "" {
+		e := []string{}
+		if s != "" {
+			e = append(e, "Server: "+s+" (a web or application server answered, with none of AWS's headers)")
+		}
+		if p := h.Get("X-Powered-By"); p != "" {
+			e = append(e, "X-Powered-By: "+p)
+		}
+		return OriginBackend, e
 	}
 	if v.hasMessage && knownRESTMessage(v.message) && !v.nullMessage {
 		return OriginREST, []string{"the body is one of API Gateway's messages (" + quote(v.message, 80) + "), but the response headers were not captured"}

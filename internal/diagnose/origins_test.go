@@ -317,7 +317,7 @@ func FuzzOriginCaptures(f *testing.F) {
 			return
 		}
 		for _, x := range xs {
-			if x.Request == nil && x.Response == nil && x.TLS == nil {
+			if x.Request == nil && x.Response == nil && x.TLS == nil && x.Fields == nil {
 				t.Fatalf("empty exchange %d from %q", x.Entry, data)
 			}
 			fd := diagnose.Analyze(x, diagnose.Options{})

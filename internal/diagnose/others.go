@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"fmt"
+	"github.com/portcullis/portcullis/internal/cause"
 	"regexp"
 	"strings"
 )
@@ -36,6 +37,12 @@ var otherCauses = map[string]otherCause{
 		"Check the web ACL associated with the load balancer: aws wafv2 get-web-acl-for-resource --resource-arn ALB_ARN.",
 		"Or a listener rule with a fixed-response 403: aws elbv2 describe-rules --listener-arn LISTENER_ARN."}},
 	"alb-403": {"The Application Load Balancer answered itself", []string{"Check the listener rules and the load balancer's access logs (elb_status_code vs target_status_code)."}},
+	"alb-fixed-response": {"A listener rule's fixed-response action answered", []string{
+		"Find the rule: aws elbv2 describe-rules --listener-arn LISTENER_ARN (an action of type fixed-response with this status); the access log shows actions_executed fixed-response."}},
+	"s3-request-expired": {"The S3 presigned URL has expired", []string{
+		"Generate a new presigned URL (X-Amz-Expires counts from X-Amz-Date; URLs signed with temporary credentials also end when the session does)."}},
+	"s3-signature-mismatch": {"The S3 signature does not match", []string{
+		"Sign for service s3 in the bucket's region with the secret that belongs to the access key; compare the StringToSign in the error with the client's."}},
 	"apigateway-http-forbidden": {"An HTTP API (API Gateway v2) denied the request", []string{
 		"HTTP APIs answer 403 Forbidden for IAM authorization failures, JWT authorizer scope mismatches and a disabled default endpoint; check the route's authorizer: aws apigatewayv2 get-routes --api-id API_ID.",
 		"Turn on access logging with $context.authorizer.error and $context.error.message."}},
@@ -52,6 +59,15 @@ var otherCauses = map[string]otherCause{
 	"backend-403": {"The integration answered 403", nil}, // remedies from the catalogue entry
 	"backend-error": {"The integration answered with an error status", []string{
 		"API Gateway passed the backend's response through: look at the backend's logs for this request (the execution log shows the endpoint request and response)."}},
+	"cors-blocked": {"The browser blocked the call (CORS): the response or the preflight lacked Access-Control-Allow-Origin", []string{
+		"Enable CORS on the resource: an OPTIONS method (MOCK integration) answering Access-Control-Allow-Origin, -Methods and -Headers, and Access-Control-Allow-Origin on the method's responses; then deploy: aws apigateway create-deployment --rest-api-id API_ID --stage-name STAGE.",
+		"Add Access-Control-Allow-Origin to the DEFAULT_4XX and DEFAULT_5XX gateway responses (aws apigateway put-gateway-response --response-type DEFAULT_4XX --response-parameters …): otherwise every 403 reaches the page as a CORS error and hides its real cause.",
+		"A preflight to a resource without an OPTIONS method gets 403 Missing Authentication Token; run the same call with curl -v to see the real status."}},
+	"dns-not-resolved": {"The host name did not resolve", []string{
+		"A private API's execute-api name resolves only inside a VPC whose interface endpoint has private DNS on; from elsewhere use the endpoint's own DNS name with x-apigw-api-id, or the Route 53 alias API_ID-VPCE_ID.execute-api.REGION.amazonaws.com.",
+		"Check the spelling of the API id and region in the host."}},
+	"browser-network-error": {"The browser could not complete the request", []string{
+		"Repeat the call with curl -v to see the connection, TLS and HTTP exchange; the HAR has no response to diagnose."}},
 	"unknown-origin": {"The response does not say which system produced it", []string{
 		"Capture the full response headers (curl -v, or a HAR export) so the origin can be identified."}},
 }
@@ -93,13 +109,29 @@ func rankOther(v *view, origin string) *ranker {
 			add("cloudfront-waf-blocked", base-weak, "")
 		}
 	case OriginS3:
-		if m := s3ErrorRE.FindStringSubmatch(body); m != nil && m[1] != "AccessDenied" {
-			add("s3-error", base+hint, "S3 error code "+m[1])
+		code := ""
+		if m := s3ErrorRE.FindStringSubmatch(body); m != nil {
+			code = m[1]
 		}
-		add("s3-access-denied", base+hint/2, "S3 answered AccessDenied")
+		switch {
+		case strings.Contains(body, "Request has expired") || code == "ExpiredToken" && strings.Contains(body, "X-Amz-Expires"):
+			add("s3-request-expired", base+strong, "S3 says \"Request has expired\": the presigned URL is past X-Amz-Expires")
+		case code == "SignatureDoesNotMatch":
+			add("s3-signature-mismatch", base+strong, "S3 error code SignatureDoesNotMatch")
+		case code != "" && code != "AccessDenied":
+			add("s3-error", base+hint, "S3 error code "+code)
+		}
+		why := "S3 answered AccessDenied"
+		if code == "" {
+			why = "S3 answered " + itoa(v.status)
+		}
+		add("s3-access-denied", base+hint/2, why)
 	case OriginALB:
-		if v.status == 403 {
-			add("alb-waf-blocked", base+hint, "a 403 page from the load balancer itself (WAF on an ALB answers this)")
+		switch {
+		case v.status == 403 && strings.Contains(body, "<center><h1>403 Forbidden</h1></center>"):
+			add("alb-waf-blocked", base+hint, "the load balancer's own 403 page (AWS WAF on an ALB answers with it)")
+		case strings.TrimSpace(body) != "":
+			add("alb-fixed-response", base+hint, "a body that is not the load balancer's own error page: a fixed-response action of a listener rule")
 		}
 		add("alb-403", base, "")
 	case OriginHTTPAPI:
@@ -123,12 +155,31 @@ func rankOther(v *view, origin string) *ranker {
 		}
 		// An AWS WAF Block action with a custom response is not a gateway response either: it
 		// has no x-amzn-ErrorType (facts §1.2: custom responses win over gateway responses).
-		w := r.add("waf-blocked", base+strong, "AWS WAF custom responses (Block with CustomResponse) also come without x-amzn-ErrorType")
-		for _, s := range wafSignals(v) {
-			w.pro(hint, s)
+		if v.restHeaders() {
+			w := r.add("waf-blocked", base+strong, "AWS WAF custom responses (Block with CustomResponse) also come without x-amzn-ErrorType")
+			for _, s := range wafSignals(v) {
+				w.pro(hint, s)
+			}
 		}
 		if xr := remapped(v); xr != "" {
 			r.c[r.order[0]].pro(0, "the backend's headers were remapped by API Gateway: "+xr)
+		}
+	case OriginBrowser:
+		be := v.field("browserError")
+		switch {
+		case strings.Contains(be, "NAME_NOT_RESOLVED"):
+			add("dns-not-resolved", base+strong, "the browser says "+be)
+		case strings.Contains(be, "SSL_CLIENT_AUTH") || strings.Contains(be, "CLIENT_CERT"):
+			add(cause.MTLSCertificateRejected, base+strong, "the browser says "+be+": the server asked for a client certificate it did not get or accept")
+		case strings.Contains(be, "ERR_FAILED") || strings.Contains(strings.ToUpper(be), "CORS"):
+			c := r.add("cors-blocked", base+hint, "the browser says "+be+" with no status: for a fetch()/XHR this is how a CORS failure is recorded")
+			c.title, c.remedy = otherCauses["cors-blocked"].title, otherCauses["cors-blocked"].remedy
+			if o := v.reqHdr.Get("Origin"); o != "" {
+				c.pro(hint, "the request carried Origin: "+o+" (a cross-origin call)")
+			}
+			add("browser-network-error", base, "")
+		default:
+			add("browser-network-error", base+hint, "the browser says "+be)
 		}
 	default:
 		add("unknown-origin", base, "")

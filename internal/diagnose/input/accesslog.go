@@ -56,13 +56,45 @@ func accessLine(l string) bool {
 		return false
 	}
 	if j := jsonStart(l); j >= 0 {
-		return json.Valid([]byte(l[j:]))
+		return json.Valid([]byte(l[j:])) || len(lenientJSON(l[j:])) >= 2
 	}
 	if clfRE.MatchString(l) {
 		return true
 	}
 	_, ok := csvLine(l)
 	return ok
+}
+
+// jsonKeyRE finds the start of each "key": in a flat JSON object.
+var jsonKeyRE = regexp.MustCompile(`(?:^\{|,)\s*"([A-Za-z0-9_.$-]{1,64})"\s*:\s*`)
+
+// lenientJSON reads a flat one-line JSON object whose string values may hold unescaped quotes
+// (what API Gateway writes for "$context.error.message" when the message quotes something): each
+// value runs to the next `,"key":` or the closing brace.
+func lenientJSON(l string) [][2]string {
+	l = strings.TrimSpace(l)
+	if !strings.HasPrefix(l, "{") || !strings.HasSuffix(l, "}") {
+		return nil
+	}
+	idx := jsonKeyRE.FindAllStringSubmatchIndex(l, -1)
+	out := make([][2]string, 0, len(idx))
+	for i, m := range idx {
+		end := len(l) - 1
+		if i+1 < len(idx) {
+			end = idx[i+1][0]
+		}
+		if m[1] > end {
+			return nil
+		}
+		v := strings.TrimSpace(l[m[1]:end])
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		} else if v == "null" {
+			v = ""
+		}
+		out = append(out, [2]string{l[m[2]:m[3]], v})
+	}
+	return out
 }
 
 // jsonStart finds a JSON object, allowing a CloudWatch timestamp prefix.
@@ -112,7 +144,16 @@ func parseAccessLog(r io.Reader) ([]Exchange, error) {
 			}
 			var m map[string]any
 			if err := json.Unmarshal([]byte(l[j:]), &m); err != nil {
-				return nil, fmt.Errorf("accesslog: line %d: %v", lr.n, err)
+				// API Gateway does not escape $context values: a message with quotes makes
+				// the line invalid JSON. Read it key by key instead.
+				kv := lenientJSON(l[j:])
+				if len(kv) < 2 {
+					return nil, fmt.Errorf("accesslog: line %d: %v", lr.n, err)
+				}
+				for _, p := range kv {
+					setField(f, mapKey(p[0]), p[1])
+				}
+				break
 			}
 			flatten("", m, f)
 		case clfRE.MatchString(l):

@@ -122,9 +122,15 @@ func usedTLS(t *TLSInfo) bool {
 	return false
 }
 
+// curlInfoRE matches curl's informational "* " lines that can follow a body.
+var curlInfoRE = regexp.MustCompile(`^\* (Connection #|Closing connection|TLSv1|SSLv|SSL |Received|Leftovers|old SSL|Mark bundle|HTTP/|Issue another|We are completely uploaded|transfer closed|Excess found|Failed|OpenSSL|schannel|Connected|Trying|Hostname|Host |IPv|Re-using|Found bundle|Uses proxy|Connection died|abort|Request completely sent|using HTTP|Could not resolve|upload completely|no chunk|Establish HTTP proxy tunnel|CONNECT |Proxy |Send failure|Recv failure|Empty reply|stopped the pause|Ignoring the response-body|Remove |STATE:|ALPN|[A-Za-z-]+: )`)
+
 func (p *curlParser) url(r *Req, tls bool) string {
 	if strings.Contains(r.URL, "://") {
 		return r.URL
+	}
+	if r.Method == http.MethodConnect { // authority-form: the tunnel's target
+		return "https://" + strings.TrimSuffix(r.URL, ":443")
 	}
 	scheme := "http"
 	if tls || p.port == "443" {
@@ -206,6 +212,18 @@ func (p *curlParser) line(line string, prevBlank bool) error {
 	}
 	if dataMarkerRE.MatchString(line) {
 		return nil
+	}
+	if p.state == stBody && p.cur != nil && p.cur.Response != nil {
+		// Inside a body, a line that starts like a transcript line is body text unless it is
+		// curl's own (a new request or response, or one of curl's informational lines).
+		switch {
+		case strings.HasPrefix(line, "> ") && reqLineRE.MatchString(line[2:]),
+			strings.HasPrefix(line, "< ") && statusLoose.MatchString(line[2:]),
+			p.source == FormatCurl && (line == "*" || curlInfoRE.MatchString(line)):
+		case strings.HasPrefix(line, "> ") || strings.HasPrefix(line, "< ") || strings.HasPrefix(line, "* ") || line == ">" || line == "<":
+			p.body = append(p.body, line)
+			return nil
+		}
 	}
 	switch {
 	case strings.HasPrefix(line, "* ") || line == "*":

@@ -36,7 +36,8 @@ type harEntry struct {
 			Text     string `json:"text"`
 			Encoding string `json:"encoding"`
 		} `json:"content"`
-		Error string `json:"_error"` // Chrome: net::ERR_…
+		Error   string `json:"_error"`       // Chrome DevTools: net::ERR_…
+		Failure string `json:"_failureText"` // Playwright: net::ERR_FAILED (status -1)
 	} `json:"response"`
 }
 
@@ -90,7 +91,7 @@ func parseHAR(r io.Reader) ([]Exchange, error) {
 					return nil, fail("entry %d: %v", total, err)
 				}
 				x := harExchange(&e, total)
-				failing := e.Response.Status >= 400 || (e.Response.Status == 0 && e.Response.Error != "")
+				failing := e.Response.Status >= 400 || (e.Response.Status <= 0 && (e.Response.Error != "" || e.Response.Failure != ""))
 				if failing {
 					kept = append(kept, x)
 				} else if total < harSmall {
@@ -199,7 +200,10 @@ func harExchange(e *harEntry, i int) Exchange {
 		}
 		x.Request = req
 	}
-	if e.Response.Status != 0 {
+	if e.Response.Error == "" {
+		e.Response.Error = e.Response.Failure
+	}
+	if e.Response.Status > 0 {
 		h, _ := harHeaders(e.Response.Headers)
 		x.Response = &Resp{Status: e.Response.Status, Proto: e.Response.HTTPVersion, Headers: h,
 			Body: harText(e.Response.Content.Text, e.Response.Content.Encoding)}

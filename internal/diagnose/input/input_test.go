@@ -346,3 +346,35 @@ func FuzzParseCurl(f *testing.F) {
 		_, _ = Parse(bytes.NewReader(data), "http")
 	})
 }
+
+// TestBodyLinesLikeTranscriptLines: body text that starts like "* ", "> " or "< " stays body
+// text (a CSS rule in a proxy's page, a quoted request in an app's error), and a CONNECT
+// request keeps its target.
+func TestBodyLinesLikeTranscriptLines(t *testing.T) {
+	raw := "HTTP/1.1 403 Forbidden\nContent-Type: text/plain\n\nYou asked:\n> quoted request\n< x\n* {\n"
+	xs := parse(t, raw, "")
+	if len(xs) != 1 || string(xs[0].Response.Body) != "You asked:\n> quoted request\n< x\n* {" {
+		t.Fatalf("raw: %+v", xs)
+	}
+	cv := "*   Trying 127.0.0.1:3128...\n* Connected to 127.0.0.1 (127.0.0.1) port 3128 (#0)\n" +
+		"> CONNECT api.example.com:443 HTTP/1.1\n> Host: api.example.com:443\n>\n" +
+		"< HTTP/1.1 403 Forbidden\n< Server: squid/5.7\n<\n* {\n  margin: 0;\n}\n* Connection #0 to host 127.0.0.1 left intact\n"
+	xs = parse(t, cv, "")
+	if len(xs) != 1 || xs[0].Request.URL != "https://api.example.com" || string(xs[0].Response.Body) != "* {\n  margin: 0;\n}" {
+		t.Fatalf("curl: %q %q", xs[0].Request.URL, xs[0].Response.Body)
+	}
+}
+
+// TestAccessLogUnescapedQuotes: API Gateway writes $context values unescaped, so a message that
+// quotes something makes the line invalid JSON; it is still read.
+func TestAccessLogUnescapedQuotes(t *testing.T) {
+	l := `{"requestId":"r-1","status":"415","errorMessage":"Unsupported Media Type","integrationError":"no template matches Content-Type "text/plain" and passthroughBehavior is NEVER","path":"/prod/x","httpMethod":"POST"}` + "\n"
+	if got := Detect([]byte(l)); got != FormatAccessLog {
+		t.Fatalf("detect %q", got)
+	}
+	xs := parse(t, l, "")
+	f := xs[0].Fields
+	if f["status"] != "415" || f["integration.error"] != `no template matches Content-Type "text/plain" and passthroughBehavior is NEVER` || xs[0].Request.Method != "POST" {
+		t.Fatalf("%v", f)
+	}
+}
