@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 
 fuzztime="${FUZZTIME:-8s}"
 
+# test/browser drives Chromium with playwright-core (npm); install it from the lock file once.
+if [ ! -d test/browser/node_modules ] && command -v npm >/dev/null 2>&1; then
+  echo "== npm ci (test/browser)"
+  (cd test/browser && npm ci --no-audit --no-fund)
+fi
+
 echo "== gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
