@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/diagnose"
 	"github.com/portcullis/portcullis/internal/diagnose/input"
+	"github.com/portcullis/portcullis/internal/diagnose/redact"
 	"github.com/portcullis/portcullis/internal/diagnose/replay"
 )
 
@@ -23,8 +25,8 @@ const maxInput = 1 << 30
 
 func newDiagnose() *cobra.Command {
 	var (
-		format, cfgPath string
-		asJSON          bool
+		format, cfgPath, redactPath string
+		asJSON                      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "diagnose [FILE|-]",
@@ -41,14 +43,30 @@ for an exact answer (no network calls: integrations and Lambda authorizers are n
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var r io.Reader = io.LimitReader(cmd.InOrStdin(), maxInput)
-			name := "stdin"
+			name, path := "stdin", ""
 			if len(args) == 1 && args[0] != "-" {
 				f, err := os.Open(args[0])
 				if err != nil {
 					return usageErr("diagnose: %v", err)
 				}
 				defer f.Close()
-				r, name = f, args[0]
+				r, name, path = f, args[0], args[0]
+			}
+			if redactPath != "" && path == "" {
+				// The input is read twice (redacted copy, diagnosis): spool stdin to a private file.
+				tmp, err := os.CreateTemp("", "portcullis-diagnose-*")
+				if err != nil {
+					return err
+				}
+				defer os.Remove(tmp.Name())
+				defer tmp.Close()
+				if _, err := io.Copy(tmp, r); err != nil {
+					return err
+				}
+				if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+					return err
+				}
+				r, path = tmp, tmp.Name()
 			}
 			switch format {
 			case "", "auto", input.FormatHAR, input.FormatCurl, input.FormatHTTP, input.FormatAccessLog, input.FormatExecLog:
@@ -70,6 +88,13 @@ for an exact answer (no network calls: integrations and Lambda authorizers are n
 				if format == "" {
 					return usageErr("diagnose: %s: unrecognised input (want a HAR file, a curl -v/-i transcript, a raw HTTP response, access-log or execution-log lines); use --format", name)
 				}
+			}
+			if redactPath != "" {
+				st, err := writeRedacted(path, redactPath, format)
+				if err != nil {
+					return usageErr("diagnose: --redact: %v", err)
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s: %s\n", redactPath, st)
 			}
 			xs, err := input.Parse(br, format)
 			if err != nil {
@@ -93,7 +118,37 @@ for an exact answer (no network calls: integrations and Lambda authorizers are n
 	cmd.Flags().StringVar(&format, "format", "auto", "input format: auto, har, curl, http, accesslog, execlog")
 	cmd.Flags().StringVar(&cfgPath, "config", "", "portcullis.yaml: replay the captured requests offline through the pipeline for an exact answer")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (version 1)")
+	cmd.Flags().StringVar(&redactPath, "redact", "", "also write a sanitised copy of the input to this file (Authorization, cookies, API keys, security tokens, signatures and tokens masked) that is safe to share")
 	return cmd
+}
+
+// writeRedacted writes a sanitised copy of the file at src to dst (never over src).
+func writeRedacted(src, dst, format string) (redact.Stats, error) {
+	if a, b := filepath.Clean(src), filepath.Clean(dst); a == b {
+		return redact.Stats{}, fmt.Errorf("%s is the input; write the copy to another file", dst)
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return redact.Stats{}, err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return redact.Stats{}, err
+	}
+	var st redact.Stats
+	if format == input.FormatHAR {
+		st, err = redact.HAR(out, in)
+	} else {
+		st, err = redact.TextStats(out, in)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dst)
+	}
+	return st, err
 }
 
 // failing keeps the exchanges that failed (status >= 400, or no response at all); when none

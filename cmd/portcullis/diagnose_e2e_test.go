@@ -225,3 +225,43 @@ func TestDiagnoseUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDiagnoseRedact: --redact writes a copy that is safe to share and diagnoses the same.
+func TestDiagnoseRedact(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0LXNpZ25hdHVyZS12YWx1ZQ"
+	const key = "k3yk3yk3yk3yk3yk3yk3y"
+	har := `{"log":{"version":"1.2","creator":{"name":"WebInspector","version":"537.36"},"entries":[` +
+		`{"startedDateTime":"2026-11-26T10:00:00.000Z","time":12,"request":{"method":"GET","url":"https://keysdemo01.execute-api.us-east-1.amazonaws.com/prod/quota?access_token=` + secret + `","httpVersion":"HTTP/1.1",` +
+		`"headers":[{"name":"Host","value":"keysdemo01.execute-api.us-east-1.amazonaws.com"},{"name":"x-api-key","value":"` + key + `"},{"name":"Cookie","value":"session=` + secret + `"}],"queryString":[{"name":"access_token","value":"` + secret + `"}],"cookies":[],"headersSize":-1,"bodySize":0},` +
+		`"response":{"status":403,"statusText":"Forbidden","httpVersion":"HTTP/1.1","headers":[{"name":"x-amzn-RequestId","value":"1b4f2d3c-9a8e-4f7d-8c6b-5a4e3d2c1b0a"},{"name":"x-amz-apigw-id","value":"Vts2FFmArPEFh8g="},{"name":"x-amzn-ErrorType","value":"ForbiddenException"}],` +
+		`"cookies":[],"content":{"size":23,"mimeType":"application/json","text":"{\"message\":\"Forbidden\"}"},"redirectURL":"","headersSize":-1,"bodySize":23},"cache":{},"timings":{"send":0,"wait":12,"receive":0}}]}}`
+	in := filepath.Join(dir, "capture.har")
+	if err := os.WriteFile(in, []byte(har), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "shareable.har")
+	before, msg, code := runDiagnose(t, "", "--json", "--redact", out, in)
+	if code != 0 || !strings.Contains(msg, "wrote "+out+": masked") {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	red, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{secret, key, "eyJzdWIiOiJhbGljZSJ9"} {
+		if strings.Contains(string(red), s) {
+			t.Errorf("the redacted copy still holds %q", s)
+		}
+	}
+	after, msg, code := runDiagnose(t, "", "--json", out)
+	if code != 0 {
+		t.Fatalf("diagnosing the redacted copy: exit %d: %s", code, msg)
+	}
+	if b, a := strings.Join(before.firstRank(0), ","), strings.Join(after.firstRank(0), ","); b != a || !strings.Contains(b, "invalid-api-key") {
+		t.Errorf("rank 1 before %s, after redaction %s", b, a)
+	}
+	if _, msg, code := runDiagnose(t, "", "--redact", in, in); code != 2 || !strings.Contains(msg, "is the input") {
+		t.Errorf("--redact onto the input: exit %d %s", code, msg)
+	}
+}

@@ -58,6 +58,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newExplain(), newCauses(), newCerts(), newCheck(), newDiagnose())
+	root.AddCommand(newServe(), newExplain(), newCauses(), newCerts(), newCheck(), newDiagnose(), newProbeCmd())
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/portcullis/portcullis/internal/cause"
+	"github.com/portcullis/portcullis/internal/diagnose/input"
 )
 
 // rankREST ranks the catalogue for a response API Gateway produced (or a log line it wrote).
@@ -290,14 +291,19 @@ func endpointRules(r *ranker, opt Options) {
 		switch {
 		case kind != hostUnknown && !custom:
 			c.con(-exclude, "mutual TLS applies only to custom domain names; the host is "+v.host)
-		case strings.HasPrefix(v.url, "http://"):
-			c.con(strong, "the request was plain HTTP; mutual TLS needs HTTPS")
+		case custom && strings.HasPrefix(v.url, "http://"):
+			c.pro(hint, "the host "+v.host+" is a custom domain; the request was plain HTTP, which AWS custom domains never accept (a local gateway answers a domain with mutual TLS reached without TLS like this)")
+		case custom:
+			c.pro(hint, "the host "+v.host+" is a custom domain, which may require mutual TLS")
 		}
-		if t := v.x.TLS; t != nil {
-			if t.ClientCertSent {
-				c.pro(hint, "a client certificate was sent in the TLS handshake; the truststore did not accept it")
-			} else if len(t.Lines) > 0 {
-				c.pro(hint+weak, "the TLS handshake shows no client certificate sent")
+		if t := v.x.TLS; t != nil && tlsSeen(t) {
+			switch {
+			case t.CertRequested && !t.ClientCertSent:
+				c.pro(strong, "the server asked for a client certificate (Request CERT) and the client sent none")
+			case t.ClientCertSent:
+				c.pro(0, "a client certificate was sent in the TLS handshake; the truststore may not accept it (untrusted issuer, expired, self-signed)")
+			case !t.CertRequested && t.HandshakeError == "":
+				c.con(strong, "the TLS handshake has no certificate request: mutual TLS is off for this domain")
 			}
 			if t.HandshakeError != "" {
 				c.pro(weak, "TLS: "+t.HandshakeError)
@@ -345,6 +351,16 @@ func wafSignals(v *view) []string {
 		why = append(why, "User-Agent "+quote(ua, 60)+" looks like a bot or scanner (bot control / byte-match rules)")
 	}
 	return why
+}
+
+// tlsSeen reports whether a transcript shows a TLS handshake (not just "Connected to").
+func tlsSeen(t *input.TLSInfo) bool {
+	for _, l := range t.Lines {
+		if strings.Contains(l, "TLS") || strings.Contains(l, "SSL") {
+			return true
+		}
+	}
+	return t.ClientCertSent || t.CertRequested || t.HandshakeError != ""
 }
 
 // decodedTarget is the request path and query, percent-decoded, for pattern checks.

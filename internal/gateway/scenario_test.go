@@ -3,10 +3,14 @@ package gateway_test
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +25,7 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portcullis/portcullis/internal/certgen"
 	"github.com/portcullis/portcullis/internal/cognito/cognitotest"
 	"github.com/portcullis/portcullis/internal/config"
 	"github.com/portcullis/portcullis/internal/demo"
@@ -40,13 +45,19 @@ type scenarioFile struct {
 type scenario struct {
 	Name    string `yaml:"name"`
 	Request struct {
-		// Listener is "default" (the default), or a VPC endpoint id.
-		Listener string            `yaml:"listener"`
-		Method   string            `yaml:"method"`
-		Host     string            `yaml:"host"`
-		Path     string            `yaml:"path"`
-		Headers  map[string]string `yaml:"headers"`
-		Body     string            `yaml:"body"`
+		// Listener is "default" (the default), "tls" (the gateway's TLS listener: custom domains
+		// by SNI, with mutual TLS where the domain has a truststore; the request goes over HTTPS
+		// with SNI = Host), or a VPC endpoint id.
+		Listener string `yaml:"listener"`
+		// ClientCert is the client certificate presented in the TLS handshake (tls listener
+		// only; the demo world's PKI, see clientCertFiles): none (the default), trusted,
+		// wrong-ca, self-signed or expired.
+		ClientCert string            `yaml:"clientCert"`
+		Method     string            `yaml:"method"`
+		Host       string            `yaml:"host"`
+		Path       string            `yaml:"path"`
+		Headers    map[string]string `yaml:"headers"`
+		Body       string            `yaml:"body"`
 		// BodyBytes, when set, replaces Body with that many bytes of "x" (payload limits).
 		BodyBytes int `yaml:"bodyBytes"`
 		// Sign signs the request with the AWS SDK's SigV4 signer (a real client).
@@ -167,6 +178,14 @@ func (c *cognitoSpec) token() string {
 // worldFor loads a scenario world and points its backends at servers started for the test.
 func worldFor(t *testing.T, dir, name string) *config.World {
 	t.Helper()
+	w, _ := loadWorld(t, dir, name)
+	return w
+}
+
+// loadWorld is worldFor that also returns, for the demo world, the PKI its custom domains use
+// (nil for other worlds): TLS scenarios take the server's CA and their client certificates from it.
+func loadWorld(t *testing.T, dir, name string) (*config.World, *certgen.Set) {
+	t.Helper()
 	var w *config.World
 	var err error
 	backend := httptest.NewServer(demo.Backend())
@@ -174,7 +193,8 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 	addr := strings.TrimPrefix(backend.URL, "http://")
 	if name == "demo" {
 		// The demo backend also serves the demo world's Lambda functions.
-		w, err := demo.Load(t.TempDir(), addr)
+		base := t.TempDir()
+		w, err := demo.Load(base, addr)
 		if err != nil {
 			t.Fatalf("loading the demo world: %v", err)
 		}
@@ -183,7 +203,7 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 				st.AccessLog = nil
 			}
 		}
-		return w
+		return w, demoPKI(t, base)
 	}
 	w, err = config.Load(filepath.Join(dir, name))
 	if err != nil {
@@ -209,7 +229,124 @@ func worldFor(t *testing.T, dir, name string) *config.World {
 			}
 		}
 	}
-	return w
+	return w, nil
+}
+
+// demoPKI returns the paths of the certificates demo.Load generated under baseDir/certs for the
+// demo's custom domains (the server certificate of api/mtls.demo.localhost, the truststore of
+// mtls.demo.localhost, and good and bad client certificates). certgen.Generate only names the
+// files when valid ones are there; the test fails if it rewrote any, since the world loaded
+// before trusts the old ones.
+func demoPKI(t *testing.T, baseDir string) *certgen.Set {
+	t.Helper()
+	dir := filepath.Join(baseDir, "certs")
+	snapshot := func() map[string]string {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatalf("the demo world's certificates: %v", err)
+		}
+		out := map[string]string{}
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatalf("the demo world's certificates: %v", err)
+			}
+			out[e.Name()] = string(b)
+		}
+		return out
+	}
+	before := snapshot()
+	if len(before) == 0 {
+		t.Fatalf("demo.Load wrote no certificates under %s", dir)
+	}
+	set, err := certgen.Generate(certgen.Options{Dir: dir, Hosts: []string{demo.DomainAPI, demo.DomainMTLS}})
+	if err != nil {
+		t.Fatalf("naming the demo world's certificates: %v", err)
+	}
+	if !maps.Equal(before, snapshot()) {
+		t.Fatalf("certgen.Generate rewrote the demo world's certificates under %s: the files no longer match the loaded world", dir)
+	}
+	return set
+}
+
+// clientCertFiles maps a scenario's request.clientCert to PEM files of the demo PKI: the client
+// certificate and its key; "" and "none" send none. Each bad
+// certificate is one API Gateway rejects with 403 and its own reason (facts §8.5, §3.3).
+func clientCertFiles(pki *certgen.Set, name string) (cert, key string, err error) {
+	switch name {
+	case "", "none":
+		return "", "", nil
+	case "trusted": // issued by the truststore's intermediate CA
+		return pki.ClientCert, pki.ClientKey, nil
+	case "wrong-ca": // issued by an unrelated root: "Could not find issuer for certificate"
+		return pki.WrongCAClientCert, pki.WrongCAClientKey, nil
+	case "self-signed": // "self signed certificate"
+		return pki.SelfSignedClientCert, pki.SelfSignedClientKey, nil
+	case "expired": // issued by the truststore's intermediate, expired a day ago
+		return pki.ExpiredClientCert, pki.ExpiredClientKey, nil
+	}
+	return "", "", fmt.Errorf("request.clientCert %q: want none, trusted, wrong-ca, self-signed or expired", name)
+}
+
+// scenarioTLS is the client side of a tls-listener scenario: SNI is the scenario's host (the
+// gateway picks the custom domain by SNI), the server certificate is verified against the demo
+// CA, and the client certificate, if any, is the scenario's.
+func scenarioTLS(pki *certgen.Set, sc scenario) (*tls.Config, error) {
+	if pki == nil {
+		return nil, errors.New("listener tls: the world has no generated PKI (only the demo world has one)")
+	}
+	pemCA, err := os.ReadFile(pki.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("the demo CA: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemCA) {
+		return nil, fmt.Errorf("the demo CA %s holds no certificate", pki.CAFile)
+	}
+	cfg := &tls.Config{ServerName: sc.Request.Host, RootCAs: roots, MinVersion: tls.VersionTLS12}
+	certFile, keyFile, err := clientCertFiles(pki, sc.Request.ClientCert)
+	if err != nil {
+		return nil, err
+	}
+	if certFile != "" {
+		kp, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("client certificate %s: %w", sc.Request.ClientCert, err)
+		}
+		cfg.Certificates = []tls.Certificate{kp}
+	}
+	return cfg, nil
+}
+
+// startScenarioServer starts the httptest server of one listener: plain HTTP, or for "tls" the
+// gateway's TLS listener (its TLSConfig: custom-domain certificates by SNI, a client
+// certificate requested where the domain has a truststore).
+func startScenarioServer(gw *gateway.Gateway, listener string) *httptest.Server {
+	if listener != "tls" {
+		return httptest.NewServer(gw.Handler(listener))
+	}
+	srv := httptest.NewUnstartedServer(gw.Handler(listener))
+	srv.TLS = gw.TLSConfig()
+	srv.StartTLS()
+	return srv
+}
+
+// scenarioClient is the HTTP client for one scenario: the server's own for plain HTTP, and for
+// the TLS listener a fresh one with the scenario's TLS settings (its caller closes it).
+func scenarioClient(srv *httptest.Server, listener string, pki *certgen.Set, sc scenario) (*http.Client, error) {
+	if listener != "tls" {
+		if sc.Request.ClientCert != "" {
+			return nil, fmt.Errorf("request.clientCert %q needs listener: tls, not %q", sc.Request.ClientCert, listener)
+		}
+		return srv.Client(), nil
+	}
+	cfg, err := scenarioTLS(pki, sc)
+	if err != nil {
+		return nil, err
+	}
+	// HTTP/2 where the domain offers it by ALPN, as curl and browsers negotiate it.
+	tr := &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true, DisableKeepAlives: true}
+	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
 }
 
 func TestScenarios(t *testing.T) {
@@ -228,7 +365,7 @@ func TestScenarios(t *testing.T) {
 			t.Fatalf("%s: %v", file, err)
 		}
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			world := worldFor(t, filepath.Dir(file), sf.World)
+			world, pki := loadWorld(t, filepath.Dir(file), sf.World)
 			mem := store.NewMemory(1000)
 			lim, err := limits.NewEmbedded("", nil)
 			if err != nil {
@@ -249,16 +386,23 @@ func TestScenarios(t *testing.T) {
 					l = "default"
 				}
 				if servers[l] == nil {
-					servers[l] = httptest.NewServer(gw.Handler(l))
+					servers[l] = startScenarioServer(gw, l)
 				}
-				t.Run(sc.Name, func(t *testing.T) { runScenario(t, servers[l], mem, sc) })
+				t.Run(sc.Name, func(t *testing.T) {
+					client, err := scenarioClient(servers[l], l, pki, sc)
+					if err != nil {
+						t.Fatal(err)
+					}
+					defer client.CloseIdleConnections()
+					runScenario(t, servers[l], client, mem, sc)
+				})
 			}
 		})
 	}
 	t.Logf("%d scenarios", total)
 }
 
-func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scenario) {
+func runScenario(t *testing.T, srv *httptest.Server, client *http.Client, mem *store.Memory, sc scenario) {
 	method := sc.Request.Method
 	if method == "" {
 		method = http.MethodGet
@@ -280,9 +424,12 @@ func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scena
 	if sc.Request.Sign != nil {
 		req = sc.Request.Sign.sign(t, req, sc.Request.Body)
 	}
-	resp, err := srv.Client().Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sc.Request.Listener == "tls" {
+		checkScenarioTLS(t, resp, sc)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -366,6 +513,19 @@ func runScenario(t *testing.T, srv *httptest.Server, mem *store.Memory, sc scena
 	if t.Failed() {
 		j, _ := json.MarshalIndent(d, "", "  ")
 		t.Logf("decision: %s", j)
+	}
+}
+
+// checkScenarioTLS verifies that a tls-listener response really came over TLS from the custom
+// domain the scenario names: the certificate the gateway picked by SNI covers that host.
+func checkScenarioTLS(t *testing.T, resp *http.Response, sc scenario) {
+	t.Helper()
+	cs := resp.TLS
+	if cs == nil {
+		t.Fatal("listener tls: the response did not come over TLS")
+	}
+	if err := cs.PeerCertificates[0].VerifyHostname(sc.Request.Host); err != nil {
+		t.Errorf("the gateway's certificate for SNI %s: %v", sc.Request.Host, err)
 	}
 }
 

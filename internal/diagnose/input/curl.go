@@ -185,8 +185,11 @@ func (p *curlParser) tlsLine(s string) {
 		p.tlsUsed = false
 	}
 	p.tls.Lines = append(p.tls.Lines, s)
-	if strings.Contains(s, "(OUT)") && strings.Contains(s, "TLS handshake, Certificate (11)") {
+	if strings.Contains(s, "(OUT)") && strings.Contains(s, "TLS handshake, CERT verify (15)") {
 		p.tls.ClientCertSent = true
+	}
+	if strings.Contains(s, "(IN)") && strings.Contains(s, "TLS handshake, Request CERT (13)") {
+		p.tls.CertRequested = true
 	}
 	isErr := strings.Contains(s, "SSL certificate problem") || strings.Contains(low, "ssl_connect") ||
 		strings.Contains(low, "ssl_read") || strings.Contains(low, "handshake failure") ||

@@ -57,7 +57,12 @@ type Resp struct {
 
 // TLSInfo holds what a curl -v transcript (or a browser error) says about TLS.
 type TLSInfo struct {
-	ClientCertSent bool   // "(OUT), TLS handshake, Certificate (11)" seen
+	// ClientCertSent: the client sent a certificate ("(OUT), TLS handshake, CERT verify (15)";
+	// curl prints "(OUT) … Certificate (11)" even for the empty certificate list it sends when
+	// it has none).
+	ClientCertSent bool
+	// CertRequested: the server asked for a client certificate ("(IN) … Request CERT (13)").
+	CertRequested  bool
 	HandshakeError string // "SSL certificate problem…", alert lines, curl: (35)…
 	ServerName     string // host curl connected to
 	Lines          []string
