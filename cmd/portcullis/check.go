@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -46,8 +47,17 @@ func newCheck() *cobra.Command {
 					return err
 				}
 			} else {
+				p := colorFor(out)
 				for _, f := range findings {
-					fmt.Fprintln(out, f.String())
+					line := f.String()
+					if sev := strings.ToUpper(f.Severity); strings.HasPrefix(line, sev) {
+						col := p.yellow
+						if f.Severity == "error" {
+							col = p.red
+						}
+						line = col + sev + p.reset + line[len(sev):]
+					}
+					fmt.Fprintln(out, line)
 				}
 				fmt.Fprintf(out, "%s: %d error(s), %d warning(s)\n", path, nerr, nwarn)
 			}

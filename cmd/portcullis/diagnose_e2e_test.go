@@ -265,3 +265,44 @@ func TestDiagnoseRedact(t *testing.T) {
 		t.Errorf("--redact onto the input: exit %d %s", code, msg)
 	}
 }
+
+// TestDiagnoseColour: colour on a terminal (a real pty from util-linux script), none with
+// NO_COLOR or when piped.
+func TestDiagnoseColour(t *testing.T) {
+	script, err := exec.LookPath("script")
+	if err != nil {
+		t.Fatalf("the colour test needs util-linux's script (apt-get install -y bsdutils): %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "c.txt")
+	capture := "HTTP/1.1 403 Forbidden\r\nx-amzn-RequestId: 1b4f2d3c-9a8e-4f7d-8c6b-5a4e3d2c1b0a\r\nx-amzn-ErrorType: MissingAuthenticationTokenException\r\n\r\n{\"message\":\"Missing Authentication Token\"}"
+	if err := os.WriteFile(file, []byte(capture), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run := func(noColor bool) string {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, script, "-qec", binPath+" diagnose "+file, "/dev/null")
+		env := []string{}
+		for _, e := range cliEnv(t) {
+			if !strings.HasPrefix(e, "NO_COLOR=") && !strings.HasPrefix(e, "TERM=") {
+				env = append(env, e)
+			}
+		}
+		env = append(env, "TERM=xterm")
+		if noColor {
+			env = append(env, "NO_COLOR=1")
+		}
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("script: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := run(false); !strings.Contains(out, "\x1b[31m") || !strings.Contains(out, "route-not-found") {
+		t.Errorf("no colour on a terminal:\n%q", out)
+	}
+	if out := run(true); strings.Contains(out, "\x1b[") || !strings.Contains(out, "route-not-found") {
+		t.Errorf("colour despite NO_COLOR:\n%q", out)
+	}
+}
