@@ -46,7 +46,7 @@ type Addr struct {
 // ParseHost recognises the default endpoint host forms. host is lower case without a port.
 func ParseHost(host string) (apiID, region string, ok bool) {
 	id, rest, found := strings.Cut(host, ".execute-api.")
-	if !found || !isAPIID(id) {
+	if !found || !IsAPIID(id) {
 		return "", "", false
 	}
 	if rest == "localhost" {
@@ -76,7 +76,8 @@ func ParsePathStyle(rawPath string) (a Addr, ok bool, problem string) {
 	return a, true, ""
 }
 
-func isAPIID(s string) bool {
+// IsAPIID reports whether s is shaped like a REST API id: 10 lowercase letters or digits.
+func IsAPIID(s string) bool {
 	if len(s) != 10 {
 		return false
 	}
@@ -215,7 +216,7 @@ func vpceAddr(r *pipeline.Request, vpce *config.VPCEndpoint) (Addr, pipeline.Res
 	a := Addr{Stage: stage, HasStage: stage != "", Rest: rest}
 	// The Route 53 alias.
 	if first, tail, ok := strings.Cut(r.Host, ".execute-api."); ok && strings.HasSuffix(tail, ".amazonaws.com") && !strings.HasSuffix(tail, ".vpce.amazonaws.com") {
-		if id, ve, ok := strings.Cut(first, "-"); ok && isAPIID(id) && strings.HasPrefix(ve, "vpce-") {
+		if id, ve, ok := strings.Cut(first, "-"); ok && IsAPIID(id) && strings.HasPrefix(ve, "vpce-") {
 			if ve != vpce.ID {
 				return a, deny(cause.PrivateAPIWrongEndpoint,
 					fmt.Sprintf("the alias %s names VPC endpoint %s but the request came through %s", r.Host, ve, vpce.ID)), false

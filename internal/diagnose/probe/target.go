@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"github.com/portcullis/portcullis/internal/check/endpoint"
 	"net/netip"
 	"strings"
 )
@@ -116,18 +117,7 @@ func isLabel(s string) bool {
 }
 
 // IsAPIID reports whether s looks like a REST API id: 10 lowercase letters or digits.
-func IsAPIID(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
+func IsAPIID(s string) bool { return endpoint.IsAPIID(s) }
 
 // NewTarget analyses a request: host is the Host the gateway will see, connect the URL's host,
 // escPath the URL's escaped path, apiIDHeader the x-apigw-api-id header given ("" if none).
