@@ -100,7 +100,16 @@ for an exact answer (no network calls: integrations and Lambda authorizers are n
 			if err != nil {
 				return usageErr("diagnose: %s: %v", name, err)
 			}
-			rep := diagnose.Diagnose(format, failing(xs), diagnose.Options{})
+			opt := diagnose.Options{}
+			if world != nil {
+				opt.StagesByAPI = map[string][]string{}
+				for _, api := range world.APIList {
+					for _, st := range api.StageList {
+						opt.StagesByAPI[api.ID] = append(opt.StagesByAPI[api.ID], st.Name)
+					}
+				}
+			}
+			rep := diagnose.Diagnose(format, failing(xs), opt)
 			if world != nil {
 				replayAll(world, xs, &rep)
 			}

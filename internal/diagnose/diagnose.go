@@ -40,8 +40,11 @@ const (
 
 // Options tune a diagnosis.
 type Options struct {
-	// Stages, when known (from --config), are the stage names of the API addressed.
+	// Stages, when known, are the stage names of the API addressed.
 	Stages []string
+	// StagesByAPI, when known (from --config), are the stage names of each API by id; used
+	// when Stages is empty.
+	StagesByAPI map[string][]string
 }
 
 // Report is the whole diagnosis of one input (`diagnose --json`, version 1).

@@ -175,6 +175,9 @@ func TestStagesOption(t *testing.T) {
 	if r := rank1(f); len(r) != 1 || r[0] != "stage-not-found" {
 		t.Fatalf("rank 1 %v", r)
 	}
+	if r := rank1(Analyze(xs[0], Options{StagesByAPI: map[string][]string{"petsapi001": {"prod"}}})); len(r) != 1 || r[0] != "stage-not-found" {
+		t.Fatalf("by API: rank 1 %v", r)
+	}
 	f = Analyze(xs[0], Options{Stages: []string{"staging"}})
 	for _, c := range f.Causes {
 		if c.ID == "stage-not-found" {

@@ -205,6 +205,9 @@ func endpointRules(r *ranker, opt Options) {
 	kind := v.hostKind
 	seg := v.segments()
 	custom := kind == hostCustom
+	if len(opt.Stages) == 0 && v.apiID != "" {
+		opt.Stages = opt.StagesByAPI[v.apiID]
+	}
 	execAPI := kind == hostExecuteAPI || kind == hostVPCE || kind == hostVPCEAlias
 
 	r.each(func(c *cand) {
