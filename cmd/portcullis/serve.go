@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -264,9 +265,23 @@ func openLimits(f serveFlags) (limits.Store, func(), error) {
 	if err != nil {
 		return nil, nil, usageErr("--redis %s: %v", f.redis, err)
 	}
-	// Short timeouts: when Redis is down, redisUnavailable decides quickly rather than every
-	// request waiting on retries.
-	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond, 200*time.Millisecond
+	// Short timeouts by default: when Redis is down, redisUnavailable decides quickly rather
+	// than every request waiting on retries. The URL may set its own (?dial_timeout=1s&
+	// read_timeout=1s&write_timeout=1s, go-redis's URL options).
+	set := map[string]bool{}
+	if u, err := url.Parse(f.redis); err == nil {
+		for k := range u.Query() {
+			set[k] = true
+		}
+	}
+	for _, t := range []struct {
+		key string
+		d   *time.Duration
+	}{{"dial_timeout", &opt.DialTimeout}, {"read_timeout", &opt.ReadTimeout}, {"write_timeout", &opt.WriteTimeout}} {
+		if !set[t.key] {
+			*t.d = 200 * time.Millisecond
+		}
+	}
 	opt.PoolTimeout, opt.MaxRetries, opt.DialerRetries, opt.DialerRetryTimeout = time.Second, -1, 1, 10*time.Millisecond
 	client := redis.NewClient(opt)
 	st := limits.NewRedis(client)
