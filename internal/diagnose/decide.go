@@ -1,6 +1,8 @@
 package diagnose
 
 import (
+	"github.com/portcullis/portcullis/internal/diagnose/redact"
+	"strconv"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/cause"
@@ -72,37 +74,8 @@ func toDecide(r *ranker, cs []Candidate) []string {
 	return out
 }
 
-// maskValue shows a secret's first four characters and its length, never the value.
-func maskValue(s string) string {
-	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		return ""
-	case len(s) <= 8:
-		return strings.Repeat("*", len(s))
-	}
-	return s[:4] + "…(" + itoa(len(s)) + " chars)"
-}
+// maskValue masks a secret as API Gateway's execution log masks API keys (redact.Token: stars
+// and the last six characters; JWTs keep only non-identifying claims).
+func maskValue(s string) string { return redact.Token(strings.TrimSpace(s)) }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
-}
-
-// maskCredential masks the access key id of a SigV4 credential and keeps the scope.
-func maskCredential(c string) string {
-	key, scope, ok := strings.Cut(c, "/")
-	if !ok {
-		return maskValue(c)
-	}
-	return maskValue(key) + "/" + scope
-}
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -7,7 +7,7 @@ package diagnose
 import (
 	"fmt"
 	"github.com/portcullis/portcullis/internal/cause"
-	"net/url"
+	"github.com/portcullis/portcullis/internal/diagnose/redact"
 	"strings"
 
 	"github.com/portcullis/portcullis/internal/decision"
@@ -100,7 +100,7 @@ func Analyze(x input.Exchange, opt Options) Finding {
 		f.Message = v.message
 	}
 	if v.method != "" || v.url != "" {
-		f.Request = &RequestSummary{Method: v.method, URL: maskURL(v.url)}
+		f.Request = &RequestSummary{Method: v.method, URL: redact.URL(v.url)}
 	}
 	origin, oev := detectOrigin(v)
 	f.Origin, f.OriginEvidence = origin, oev
@@ -123,7 +123,7 @@ func scrub(f *Finding, v *view) {
 	for _, h := range []string{"Authorization", "x-api-key", "X-Amz-Security-Token", "Cookie"} {
 		for _, s := range v.reqHdr.Values(h) {
 			if s = strings.TrimSpace(s); len(s) >= 4 {
-				kv = append(kv, s, maskValue(s))
+				kv = append(kv, s, redact.Value(h, s))
 				if i := strings.IndexByte(s, ' '); i > 0 && len(s)-i > 4 { // "Bearer TOKEN": the token alone too
 					kv = append(kv, s[i+1:], maskValue(s[i+1:]))
 				}
@@ -153,36 +153,6 @@ func Diagnose(format string, xs []input.Exchange, opt Options) Report {
 		r.Findings = append(r.Findings, Analyze(x, opt))
 	}
 	return r
-}
-
-// secretParams are query parameters whose values are never printed.
-var secretParams = []string{"X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token", "token", "access_token", "id_token", "code", "api_key", "apikey", "key", "signature", "sig", "password", "secret"}
-
-// maskURL masks secret query values (SigV4 presigned URLs, tokens).
-func maskURL(u string) string {
-	i := strings.IndexByte(u, '?')
-	if i < 0 {
-		return u
-	}
-	q, err := url.ParseQuery(u[i+1:])
-	if err != nil {
-		return u[:i] + "?…"
-	}
-	changed := false
-	for k, vs := range q {
-		for _, s := range secretParams {
-			if strings.EqualFold(k, s) {
-				for j := range vs {
-					vs[j] = maskValue(vs[j])
-				}
-				changed = true
-			}
-		}
-	}
-	if !changed {
-		return u
-	}
-	return u[:i+1] + q.Encode()
 }
 
 // ApplyReplay puts the exact answer of an offline replay through the pipeline (--config) on a

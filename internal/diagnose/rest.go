@@ -9,6 +9,7 @@ import (
 
 	"github.com/portcullis/portcullis/internal/cause"
 	"github.com/portcullis/portcullis/internal/diagnose/input"
+	"github.com/portcullis/portcullis/internal/diagnose/redact"
 )
 
 // rankREST ranks the catalogue for a response API Gateway produced (or a log line it wrote).
@@ -542,7 +543,7 @@ func iamRules(r *ranker) {
 		if len(bad) > 0 {
 			c.pro(hint+weak, "the credential scope names "+strings.Join(bad, ", "))
 		} else {
-			c.con(weak, "the credential scope "+maskCredential(cred)+" looks right")
+			c.con(weak, "the credential scope "+redact.Credential(cred)+" looks right")
 		}
 	}, cause.CredentialScopeMismatch)
 	r.each(func(c *cand) {
@@ -559,13 +560,13 @@ func iamRules(r *ranker) {
 		}
 		switch {
 		case strings.HasPrefix(key, "ASIA") && tok == "":
-			c.pro(hint+weak, "the access key "+maskValue(key)+" is temporary (ASIA…) but no X-Amz-Security-Token was sent")
+			c.pro(hint+weak, "the access key "+redact.AccessKeyID(key)+" is temporary (ASIA…) but no X-Amz-Security-Token was sent")
 		case strings.HasPrefix(key, "AKIA") && tok != "":
-			c.pro(hint, "a long-term access key "+maskValue(key)+" was sent with an X-Amz-Security-Token")
+			c.pro(hint, "a long-term access key "+redact.AccessKeyID(key)+" was sent with an X-Amz-Security-Token")
 		case !awsKeyIDRE.MatchString(key):
-			c.pro(weak, "the access key id "+maskValue(key)+" is not shaped like an AWS key (AKIA…/ASIA…)")
+			c.pro(weak, "the access key id "+redact.AccessKeyID(key)+" is not shaped like an AWS key (AKIA…/ASIA…)")
 		default:
-			c.pro(0, "signed with access key "+maskValue(key)+"; API Gateway does not know it, or its session token does not match")
+			c.pro(0, "signed with access key "+redact.AccessKeyID(key)+"; API Gateway does not know it, or its session token does not match")
 		}
 	}, cause.InvalidSecurityToken)
 	r.each(func(c *cand) {

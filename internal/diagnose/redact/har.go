@@ -38,11 +38,10 @@ const maxKnownPerEntry = 256
 //     Authorization header, a Referer carrying a token).
 //
 // The copy has the same entries, methods, statuses, header names and non-secret header values,
-// so input.Parse reads it as it reads the original. Entries are written one per line, and the
-// copy ends with a newline. Any JSON
-// document is accepted (one without log.entries is masked as a whole); an error means src is
-// not valid JSON (the error names the byte offset), is nested deeper than MaxDepth, or dst
-// failed. Stats.Entries counts the entries copied.
+// so input.Parse reads it as it reads the original. Entries are written one per line and the
+// copy ends with a newline. Any JSON document is accepted (one without log.entries is masked
+// as a whole); an error means src is not valid JSON (the error names the byte offset and the
+// entry), is nested deeper than MaxDepth, or dst failed. Stats.Entries counts the entries copied.
 func HAR(dst io.Writer, src io.Reader) (Stats, error) {
 	var st Stats
 	br := bufio.NewReaderSize(src, 64<<10)
@@ -313,7 +312,7 @@ func (h *harCopier) walk(n *node, key string, inCookies bool) {
 				done = vi
 			} else if ni := n.member("name"); ni >= 0 {
 				if r, ok := classify(n.elems[ni].str, false); ok {
-					v.str = h.m.apply(r, v.str)
+					v.str = h.m.replaceKnown(h.m.apply(r, v.str))
 					done = vi
 				}
 			}

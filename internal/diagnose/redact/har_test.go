@@ -196,9 +196,9 @@ func sameHeaders(t *testing.T, where string, o, r http.Header) {
 }
 
 // sameDiagnosis: the copy diagnoses as the original (origins, error types, ranked causes).
-func sameDiagnosis(t *testing.T, orig, red []input.Exchange) {
+func sameDiagnosis(t *testing.T, format string, orig, red []input.Exchange) {
 	t.Helper()
-	a, b := diagnose.Diagnose(input.FormatHAR, orig, diagnose.Options{}), diagnose.Diagnose(input.FormatHAR, red, diagnose.Options{})
+	a, b := diagnose.Diagnose(format, orig, diagnose.Options{}), diagnose.Diagnose(format, red, diagnose.Options{})
 	type cand struct {
 		ID, Confidence string
 		Rank           int
@@ -254,7 +254,7 @@ func TestHARBrowsers(t *testing.T) {
 			}
 			orig, red := parseAll(t, tc.har), parseAll(t, out)
 			sameExchanges(t, orig, red)
-			sameDiagnosis(t, orig, red)
+			sameDiagnosis(t, input.FormatHAR, orig, red)
 			for _, x := range red { // decoded bodies (base64) leak nothing either
 				if x.Request != nil {
 					noLeak(t, "request body", string(x.Request.Body), allSecrets()...)

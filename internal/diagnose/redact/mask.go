@@ -143,7 +143,7 @@ var (
 	ruleSecurityToken = rule{kind: KindSecurityToken, mask: Token, colon: true}
 	ruleToken         = rule{kind: KindToken, mask: Token, colon: true}
 	ruleCode          = rule{kind: KindToken, mask: Token, strong: true}
-	ruleSignature     = rule{kind: KindSignature, mask: Signature, strong: true}
+	ruleSignature     = rule{kind: KindSignature, mask: Signature, strong: true, colon: true}
 	ruleCredential    = rule{kind: KindCredential, mask: Credential, strong: true}
 	rulePassword      = rule{kind: KindPassword, mask: Password, colon: true}
 	ruleCookieValue   = rule{kind: KindCookie, mask: Secret}
@@ -326,14 +326,12 @@ func Credential(v string) string {
 // are masked, the scope and SignedHeaders stay. Bearer and other schemes keep the scheme word
 // and mask the rest as a Token; Basic becomes "Basic ********"; a bare value is a Token.
 func Authorization(v string) string {
-	core := strings.TrimSpace(v)
+	lead, core, trail := blanks(v)
 	if core == "" {
 		return v
 	}
-	lead := v[:strings.Index(v, core)]
-	trail := v[len(lead)+len(core):]
 	i := strings.IndexAny(core, " \t")
-	if i < 0 {
+	if i < 0 || !isScheme(core[:i]) {
 		return lead + Token(core) + trail
 	}
 	scheme, rest := core[:i], core[i:]
@@ -350,34 +348,66 @@ func Authorization(v string) string {
 	return lead + scheme + sep + body + trail
 }
 
+// knownSchemes are HTTP authentication schemes (IANA registry, AWS) kept in a masked
+// Authorization value.
+var knownSchemes = []string{"AWS4-HMAC-SHA256", "AWS4-ECDSA-P256-SHA256", "SCRAM-SHA-1", "SCRAM-SHA-256", "DPoP", "GNAP",
+	"PrivateToken", "Concealed", "Negotiate", "Bearer", "Basic", "Digest", "OAuth", "Token", "ApiKey", "Api-Key"}
+
+// isScheme: the first word of an Authorization value names its scheme — a known one, or a short
+// word of letters and "-" — rather than being part of the secret.
+func isScheme(w string) bool {
+	for _, k := range knownSchemes {
+		if strings.EqualFold(w, k) {
+			return true
+		}
+	}
+	if len(w) > 12 {
+		return false
+	}
+	for i := 0; i < len(w); i++ {
+		if c := w[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // hasSigV4Param: one of the comma-separated parts is named Credential, SignedHeaders or
 // Signature (a SigV4 header with another algorithm name, facts §5.5).
 func hasSigV4Param(s string) bool {
 	for _, p := range strings.Split(s, ",") {
 		k, _, ok := strings.Cut(p, "=")
-		if k = strings.TrimSpace(k); ok && (k == "Credential" || k == "SignedHeaders" || k == "Signature") {
+		if k = strings.Trim(k, " \t"); ok && (k == "Credential" || k == "SignedHeaders" || k == "Signature") {
 			return true
 		}
 	}
 	return false
 }
 
+// blanks splits s into its leading spaces and tabs, the rest, and its trailing spaces and tabs
+// (ASCII only, so a mask never splits a multi-byte character).
+func blanks(s string) (lead, core, trail string) {
+	core = strings.TrimLeft(s, " \t")
+	lead = s[:len(s)-len(core)]
+	core = strings.TrimRight(core, " \t")
+	trail = s[len(lead)+len(core):]
+	return lead, core, trail
+}
+
 // sigV4Params masks "Credential=…, SignedHeaders=…, Signature=…" keeping separators.
 func sigV4Params(s string) string {
 	parts := strings.Split(s, ",")
 	for i, p := range parts {
-		t := strings.TrimSpace(p)
+		lead, t, trail := blanks(p)
 		if t == "" {
 			continue
 		}
-		lead := p[:strings.Index(p, t)]
-		trail := p[len(lead)+len(t):]
 		k, val, ok := strings.Cut(t, "=")
 		if !ok {
 			parts[i] = lead + Secret(t) + trail
 			continue
 		}
-		switch strings.TrimSpace(k) {
+		switch strings.Trim(k, " \t") {
 		case "Credential":
 			val = Credential(val)
 		case "SignedHeaders":
@@ -487,19 +517,17 @@ func Cookie(v string) string {
 func cookiePair(p string) string {
 	name, val, ok := strings.Cut(p, "=")
 	if !ok {
-		t := strings.TrimSpace(p)
+		lead, t, trail := blanks(p)
 		if t == "" {
 			return p
 		}
-		lead := p[:strings.Index(p, t)]
-		return lead + Secret(t) + p[len(lead)+len(t):]
+		return lead + Secret(t) + trail
 	}
-	t := strings.TrimSpace(val)
+	lead, t, trail := blanks(val)
 	if t == "" {
 		return p
 	}
-	lead := val[:strings.Index(val, t)]
-	return name + "=" + lead + Secret(t) + val[len(lead)+len(t):]
+	return name + "=" + lead + Secret(t) + trail
 }
 
 // SetCookie masks a Set-Cookie header value: the cookie's value is masked as a Secret, its name

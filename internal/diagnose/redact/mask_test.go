@@ -71,6 +71,8 @@ func TestAuthorization(t *testing.T) {
 		{"Basic dXNlcjpwYXNzd29yZA==", "Basic ********"},
 		{"ApiKey 0123456789abcdefghij", "ApiKey **************efghij"},
 		{"allow", "*****"},
+		{"0123456789abcdefghij tail", Secret("0123456789abcdefghij tail")}, // not a scheme: masked whole
+		{"SharedKeyLiteAndMore abc", Secret("SharedKeyLiteAndMore abc")},
 		{jwt, JWT(jwt)},
 		{"", ""},
 	} {

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/json"
+	"github.com/portcullis/portcullis/internal/ctxvars"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -63,9 +64,9 @@ func (m *masker) rememberValue(r rule, v string, limit int) {
 	if r.kind != KindAuthorization {
 		return
 	}
-	t := strings.TrimSpace(v)
+	t := strings.Trim(v, " \t")
 	if i := strings.IndexAny(t, " \t"); i > 0 && !strings.HasPrefix(strings.ToUpper(t), "AWS4-") && !hasSigV4Param(t[i:]) {
-		tok := strings.TrimSpace(t[i:])
+		tok := strings.Trim(t[i:], " \t")
 		if strings.EqualFold(t[:i], "Basic") {
 			m.remember(tok, rule{kind: KindPassword, mask: Password}, limit)
 		} else {
@@ -342,7 +343,8 @@ func (m *masker) jsonString(b *builder, i int, r rule) int {
 }
 
 // scanJWT masks JWT-looking strings: three to five dot-separated base64url segments (unpadded,
-// as RFC 7515 has them), the first starting "eyJ", not inside a longer base64url run.
+// as RFC 7515 has them), the first starting "eyJ", not inside a longer base64url run nor in the
+// kept tail of a mask.
 func (m *masker) scanJWT(s string) string {
 	if !strings.Contains(s, "eyJ") {
 		return s
@@ -355,7 +357,7 @@ func (m *masker) scanJWT(s string) string {
 		}
 		st := i + j
 		i = st + 3
-		if st > 0 && (isB64URL(s[st-1]) || s[st-1] == '.') {
+		if st > 0 && (isB64URL(s[st-1]) || s[st-1] == '.' || s[st-1] == '*') { // '*': the kept tail of a mask
 			continue
 		}
 		e, segs := st, 0
@@ -409,7 +411,7 @@ func (m *masker) scanAccessKeyIDs(s string) string {
 		if st+20 > len(s) || !(s[st+1:st+4] == "KIA" || s[st+1:st+4] == "SIA") {
 			continue
 		}
-		if st > 0 && isUpperDigit(s[st-1]) || st+20 < len(s) && isUpperDigit(s[st+20]) {
+		if st > 0 && (isUpperDigit(s[st-1]) || s[st-1] == '*') || st+20 < len(s) && isUpperDigit(s[st+20]) {
 			continue
 		}
 		ok := true
@@ -460,50 +462,11 @@ func (m *masker) scanUserinfo(s string) string {
 }
 
 // appendJSONChars appends s escaped for the inside of a JSON string, without HTML escaping (the
-// copy keeps bodies readable); invalid UTF-8 becomes U+FFFD as encoding/json does.
+// copy keeps bodies readable); invalid UTF-8 becomes U+FFFD as encoding/json does. It is
+// ctxvars.AppendJSONString without the quotes.
 func appendJSONChars(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	return append(dst, s[start:]...)
+	n := len(dst)
+	dst = ctxvars.AppendJSONString(dst, s)
+	copy(dst[n:], dst[n+1:len(dst)-1])
+	return dst[:len(dst)-2]
 }

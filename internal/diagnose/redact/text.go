@@ -87,15 +87,16 @@ func TextStats(dst io.Writer, src io.Reader) (Stats, error) {
 func (m *masker) line(l string) string {
 	if strings.HasPrefix(l, "* [HTTP/") {
 		if sm := curlH2RE.FindStringSubmatch(l); sm != nil {
-			return sm[1] + sm[2] + ": " + m.header(sm[2], sm[3]) + "]"
+			return sm[1] + m.replaceKnown(sm[2]) + ": " + m.header(sm[2], sm[3]) + "]"
 		}
 	}
 	if name, value, ok := headerLine(l); ok {
-		if r, ok := classify(name, false); ok {
-			out := m.apply(r, value)
+		// Generic names (key, code, credential) count only on curl's marked header lines.
+		if r, ok := classify(name, false); ok && (r.colon || strings.HasPrefix(l, "> ") || strings.HasPrefix(l, "< ")) {
+			out := m.replaceKnown(m.apply(r, value))
 			m.rotateKnown()
 			m.rememberValue(r, value, maxKnownText)
-			return l[:len(l)-len(value)] + out
+			return m.replaceKnown(l[:len(l)-len(value)]) + out
 		}
 	}
 	return m.scrub(l)
@@ -129,7 +130,7 @@ func (m *masker) header(name, v string) string {
 	if !ok {
 		return m.scrub(v)
 	}
-	out := m.apply(r, v)
+	out := m.replaceKnown(m.apply(r, v))
 	m.rotateKnown()
 	m.rememberValue(r, v, maxKnownText)
 	return out

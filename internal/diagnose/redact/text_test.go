@@ -104,6 +104,7 @@ func TestTextCurl(t *testing.T) {
 	}
 	sameHeaders(t, "request", o[0].Request.Headers, r[0].Request.Headers)
 	sameHeaders(t, "response", o[0].Response.Headers, r[0].Response.Headers)
+	sameDiagnosis(t, input.FormatCurl, o, r)
 	if r[0].Request.URL != redact.URL(o[0].Request.URL) || r[0].TLS == nil || r[0].TLS.ServerName != o[0].TLS.ServerName {
 		t.Errorf("url/tls: %q %+v", r[0].Request.URL, r[0].TLS)
 	}
@@ -178,6 +179,17 @@ func TestTextRawHTTPAndEdges(t *testing.T) {
 	xs, err := input.Parse(strings.NewReader(out), "")
 	if err != nil || len(xs) != 1 || xs[0].Response.Status != 403 || xs[0].Request.Headers.Get("Authorization") != redact.Authorization(sSigV4) {
 		t.Errorf("parse: %v %+v", err, xs)
+	}
+	// Generic names mask on curl's header lines only; prose and YAML-ish lines stay.
+	for in, want := range map[string]string{
+		"> key: 0123456789abcdefghij\n": "> key: **************efghij\n",
+		"key: value\n":                  "key: value\n",
+		"Code: AccessDenied\n":          "Code: AccessDenied\n",
+		"Signature: " + sSig + "\n":     "Signature: " + strings.Repeat("*", 64) + "\n",
+	} {
+		if out, _ := redactText(t, in); out != want {
+			t.Errorf("%q: got %q, want %q", in, out, want)
+		}
 	}
 	if out, _ := redactText(t, ""); out != "" {
 		t.Errorf("empty input gave %q", out)
