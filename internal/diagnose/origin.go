@@ -18,23 +18,42 @@ var (
 	webServerRE  = regexp.MustCompile(`(?i)^(nginx|apache|microsoft-iis|kestrel|gunicorn|uvicorn|werkzeug|jetty|tomcat|envoy|caddy|openresty|lighttpd|express|cowboy|hypercorn|puma|unicorn|waitress|litespeed)`)
 )
 
+// Compiled once: every catalogue message (anchored) and execution-log template (unanchored).
+var (
+	messageREs = map[string]*regexp.Regexp{}
+	execLogREs = map[string]*regexp.Regexp{}
+)
+
 func init() {
-	seen := map[string]bool{}
 	for _, e := range cause.All() {
-		for _, m := range []string{e.Message, e.MessageCurrent} {
-			if m == "" || strings.HasPrefix(m, "{") || seen[m] {
+		for _, m := range append([]string{e.Message, e.MessageCurrent}, altMessages[e.ID]...) {
+			if m == "" || messageREs[m] != nil {
 				continue
 			}
-			seen[m] = true
-			restMessages = append(restMessages, messageRE(m))
+			messageREs[m] = regexp.MustCompile(`(?s)^` + templatePattern(m) + `$`)
+			if !strings.HasPrefix(m, "{") {
+				restMessages = append(restMessages, messageREs[m])
+			}
+		}
+		for _, l := range e.ExecLog {
+			execLogREs[l] = regexp.MustCompile(`(?s)` + templatePattern(l))
 		}
 	}
 }
 
-// messageRE turns a catalogue message with {placeholders} into an anchored regexp.
+// messageRE is the anchored regexp of a catalogue message.
 func messageRE(m string) *regexp.Regexp {
+	if re := messageREs[m]; re != nil {
+		return re
+	}
+	return regexp.MustCompile(`(?s)^` + templatePattern(m) + `$`)
+}
+
+// templatePattern turns a catalogue message with {placeholders} into a regexp pattern. API
+// Gateway appends details on further lines to some messages (the canonical request and
+// string-to-sign after a signature mismatch), so a message may go on after a newline.
+func templatePattern(m string) string {
 	var b strings.Builder
-	b.WriteString(`(?s)^`)
 	for m != "" {
 		i := strings.IndexByte(m, '{')
 		if i < 0 {
@@ -50,10 +69,8 @@ func messageRE(m string) *regexp.Regexp {
 		b.WriteString(`.*?`)
 		m = m[i+j+1:]
 	}
-	// API Gateway appends details on further lines to some messages (the canonical request and
-	// string-to-sign after a signature mismatch).
-	b.WriteString(`(?:\n.*)?$`)
-	return regexp.MustCompile(b.String())
+	b.WriteString(`(?:\n.*)?`)
+	return b.String()
 }
 
 // knownRESTMessage reports whether msg is one of API Gateway's default messages.

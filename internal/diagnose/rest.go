@@ -177,8 +177,7 @@ func logs(r *ranker) {
 	for _, id := range r.order {
 		c := r.c[id]
 		for _, l := range c.entry.ExecLog {
-			re := regexp.MustCompile(strings.TrimSuffix(strings.TrimPrefix(messageRE(l).String(), `(?s)^`), `$`))
-			if re.MatchString(text) {
+			if re := execLogREs[l]; re != nil && re.MatchString(text) {
 				c.pro(strong, "the execution log says: "+quote(re.FindString(text), 200))
 			}
 		}
