@@ -2,13 +2,10 @@ package input_test
 
 import (
 	"fmt"
+	"github.com/portcullis/portcullis/internal/memtest"
 	"io"
-	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -133,39 +130,6 @@ func (g *harGen) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// peakHeap runs f while sampling the heap's object bytes (live plus not yet swept) every
-// millisecond, and returns the highest sample. It starts from a collected heap.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	sample := func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		metrics.Read(s)
-		if v := s[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	})
-	f()
-	sample()
-	close(stop)
-	wg.Wait()
-	return peak.Load()
-}
-
 // TestParseHARLargeBoundedMemory streams a generated 200 MB HAR (40 MB under -race) through
 // input.Parse: the 403 entries come back, and the heap stays far below the file's size.
 func TestParseHARLargeBoundedMemory(t *testing.T) {
@@ -177,7 +141,7 @@ func TestParseHARLargeBoundedMemory(t *testing.T) {
 	var xs []input.Exchange
 	var err error
 	start := time.Now()
-	peak := peakHeap(func() { xs, err = input.Parse(g, "") })
+	peak := memtest.PeakHeap(func() { xs, err = input.Parse(g, "") })
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}
@@ -238,7 +202,7 @@ func BenchmarkParseHAR200MB(b *testing.B) {
 	var peak uint64
 	for b.Loop() {
 		g := newHARGen(size, largeFailing)
-		p := peakHeap(func() {
+		p := memtest.PeakHeap(func() {
 			xs, err := input.Parse(g, "har")
 			if err != nil || len(xs) == 0 {
 				b.Fatal(len(xs), err)

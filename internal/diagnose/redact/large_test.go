@@ -3,12 +3,10 @@ package redact_test
 import (
 	"bytes"
 	"fmt"
+	"github.com/portcullis/portcullis/internal/memtest"
 	"io"
-	"runtime"
-	"runtime/metrics"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -119,39 +117,6 @@ func (w *leakWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// peakHeap runs f while sampling the heap's object bytes every millisecond; it returns the
-// highest sample. It starts from a collected heap.
-func peakHeap(f func()) uint64 {
-	runtime.GC()
-	var peak atomic.Uint64
-	sample := func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		metrics.Read(s)
-		if v := s[0].Value.Uint64(); v > peak.Load() {
-			peak.Store(v)
-		}
-	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-t.C:
-				sample()
-			}
-		}
-	})
-	f()
-	sample()
-	close(stop)
-	wg.Wait()
-	return peak.Load()
-}
-
 // TestHARLargeBoundedMemory redacts a generated 200 MB HAR (40 MB under -race) and parses the
 // copy with input.Parse as it is written, through a pipe: nothing holds the file. No secret
 // reaches the copy, every mask is counted, the 403 entries come back with their headers masked,
@@ -165,7 +130,7 @@ func TestHARLargeBoundedMemory(t *testing.T) {
 		xs             []input.Exchange
 		redactDuration time.Duration
 	)
-	peak := peakHeap(func() {
+	peak := memtest.PeakHeap(func() {
 		pr, pw := io.Pipe()
 		var wg sync.WaitGroup
 		wg.Go(func() {
@@ -244,7 +209,7 @@ func BenchmarkHAR200MB(b *testing.B) {
 	var peak uint64
 	for b.Loop() {
 		g := newSecretHARGen(200<<20, largeFailEvery)
-		peak = max(peak, peakHeap(func() {
+		peak = max(peak, memtest.PeakHeap(func() {
 			if _, err := redact.HAR(io.Discard, g); err != nil {
 				b.Fatal(err)
 			}
