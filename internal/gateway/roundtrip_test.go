@@ -29,7 +29,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/goccy/go-yaml"
 	"golang.org/x/net/http2/hpack"
 
 	"github.com/portcullis/portcullis/internal/cause"
@@ -154,23 +153,13 @@ func TestRoundTrip(t *testing.T) {
 	if u := logs.Unsupported(accessTmpl); len(u) > 0 {
 		t.Fatalf("the harness's access-log format names variables API Gateway does not define: %v", u)
 	}
-	files, err := filepath.Glob("../../testdata/scenarios/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no scenario files: %v", err)
-	}
+	paths, files := scenarioFiles(t)
 	dump := os.Getenv("PORTCULLIS_ROUNDTRIP_DUMP")
 	var results []rtResult
 	scenarios := map[string]int{} // cause -> number of scenarios
 	sampled := false
-	for _, file := range files {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var sf scenarioFile
-		if err := yaml.UnmarshalWithOptions(data, &sf, yaml.DisallowUnknownField()); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+	for i, file := range paths {
+		sf := files[i]
 		base := filepath.Base(file)
 		for _, sc := range sf.Scenarios {
 			if sc.Expect.Status >= 400 && sc.Expect.Cause != "" {

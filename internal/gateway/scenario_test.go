@@ -349,13 +349,14 @@ func scenarioClient(srv *httptest.Server, listener string, pki *certgen.Set, sc 
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
 }
 
-func TestScenarios(t *testing.T) {
-	files, err := filepath.Glob("../../testdata/scenarios/*.yaml")
-	if err != nil || len(files) == 0 {
+// scenarioFiles reads every file of the corpus, strictly (unknown fields are errors).
+func scenarioFiles(t *testing.T) (paths []string, files []scenarioFile) {
+	t.Helper()
+	paths, err := filepath.Glob("../../testdata/scenarios/*.yaml")
+	if err != nil || len(paths) == 0 {
 		t.Fatalf("no scenario files: %v", err)
 	}
-	total := 0
-	for _, file := range files {
+	for _, file := range paths {
 		data, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
@@ -364,6 +365,16 @@ func TestScenarios(t *testing.T) {
 		if err := yaml.UnmarshalWithOptions(data, &sf, yaml.DisallowUnknownField()); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
+		files = append(files, sf)
+	}
+	return paths, files
+}
+
+func TestScenarios(t *testing.T) {
+	paths, files := scenarioFiles(t)
+	total := 0
+	for i, file := range paths {
+		sf := files[i]
 		t.Run(filepath.Base(file), func(t *testing.T) {
 			world, pki := loadWorld(t, filepath.Dir(file), sf.World)
 			mem := store.NewMemory(1000)
