@@ -71,9 +71,6 @@ func (r *ranker) add(id string, score int, why string) *cand {
 	return c
 }
 
-// get returns a candidate if it is on the list.
-func (r *ranker) get(id string) *cand { return r.c[id] }
-
 // each calls f for the listed candidates among ids.
 func (r *ranker) each(f func(c *cand), ids ...string) {
 	for _, id := range ids {
@@ -201,11 +198,10 @@ var (
 	commonStages = map[string]bool{"prod": true, "Prod": true, "production": true, "dev": true, "Dev": true, "development": true,
 		"test": true, "Test": true, "stage": true, "Stage": true, "staging": true, "qa": true, "uat": true, "live": true,
 		"beta": true, "sandbox": true, "default": true, "$default": true, "v1": true, "v2": true, "v3": true, "api": true}
-	stageNameRE   = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
-	suspiciousRE  = regexp.MustCompile(`(?i)<script|javascript:|onerror\s*=|onload\s*=|union(\s|\+|/\*.*\*/)+(all\s+)?select|'\s*or\s*'?\d|\bor\s+1\s*=\s*1|\.\./|/etc/passwd|sleep\(\d|benchmark\(|\$\{jndi:|cmd\.exe|/bin/(ba)?sh|;\s*drop\s+table`)
-	badAgentRE    = regexp.MustCompile(`(?i)bot\b|bot/|crawler|spider|sqlmap|nikto|nmap|masscan|zgrab|nessus|acunetix|dirbuster|gobuster|wpscan|nuclei|python-requests|go-http-client|curl/`)
-	awsKeyIDRE    = regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{12,}$`)
-	credScopeRE   = regexp.MustCompile(`^([^/]*)/(\d{8})/([^/]+)/([^/]+)/([^/]+)$`)
-	explicitDeny  = "with an explicit deny"
-	forbiddenBody = "Forbidden"
+	stageNameRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	suspiciousRE = regexp.MustCompile(`(?i)<script|javascript:|onerror\s*=|onload\s*=|union(\s|\+|/\*.*\*/)+(all\s+)?select|'\s*or\s*'?\d|\bor\s+1\s*=\s*1|\.\./|/etc/passwd|sleep\(\d|benchmark\(|\$\{jndi:|cmd\.exe|/bin/(ba)?sh|;\s*drop\s+table`)
+	badAgentRE   = regexp.MustCompile(`(?i)bot\b|bot/|crawler|spider|sqlmap|nikto|nmap|masscan|zgrab|nessus|acunetix|dirbuster|gobuster|wpscan|nuclei|python-requests|go-http-client|curl/`)
+	awsKeyIDRE   = regexp.MustCompile(`^(AKIA|ASIA)[A-Z0-9]{12,}$`)
+	credScopeRE  = regexp.MustCompile(`^([^/]*)/(\d{8})/([^/]+)/([^/]+)/([^/]+)$`)
+	explicitDeny = "with an explicit deny"
 )

@@ -155,8 +155,6 @@ func messages(r *ranker) {
 			c.pro(0, "the body was customised ("+quote(msg, 80)+"); the x-amzn-ErrorType header still names the kind of error")
 		}
 	}
-	// A bare "Forbidden" fits every ForbiddenException cause equally; say so once per candidate.
-	_ = forbiddenBody
 }
 
 // logs applies what access-log fields and execution-log lines say.

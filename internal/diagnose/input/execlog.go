@@ -178,8 +178,6 @@ func execFacts(t string, f map[string]string) {
 		f["integration.uri"] = strings.TrimPrefix(t, "Endpoint request URI: ")
 	case strings.HasPrefix(t, "Method request headers: "):
 		f["_headers"] = strings.TrimPrefix(t, "Method request headers: ")
-	case strings.HasPrefix(t, "Execution log for request "):
-		// console test output header
 	}
 }
 

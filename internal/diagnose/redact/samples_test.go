@@ -2,7 +2,6 @@ package redact_test
 
 import (
 	"encoding/base64"
-	"strings"
 )
 
 // Secrets planted in the samples. Each is random-looking so that no 7-byte window of it occurs in
@@ -41,8 +40,6 @@ var (
 func allSecrets() []string {
 	return []string{sAKID, sASIA, sSig, sSig2, sAPIKey, sSession, sCookie, sRefresh, sCode, sClientSec, sPassword, sOpaque, sJWTSig, sSubject, sEmail}
 }
-
-func jsonEsc(s string) string { return strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) }
 
 func b64std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
