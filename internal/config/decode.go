@@ -273,7 +273,7 @@ func (d *decoder) mapKey(mv *ast.MappingValueNode, path string) (string, error) 
 	if k == nil {
 		return "", d.errAt(nodePos(mv), path, "mapping entry without a key")
 	}
-	if mk, ok := mv.Key.(ast.MapKeyNode); ok && mk.IsMergeKey() {
+	if mv.Key.IsMergeKey() {
 		return "", d.errAt(nodePos(k), path, "merge keys (<<) are not supported")
 	}
 	k, err := d.resolve(k, path)

@@ -102,19 +102,6 @@ func unescapeGlob(s string) string {
 	return b.String()
 }
 
-// hasWildcard reports whether an internal-form glob contains an unescaped '*' or '?'.
-func hasWildcard(p string) bool {
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
-			i++
-		case '*', '?':
-			return true
-		}
-	}
-	return false
-}
-
 // text is a policy string compiled once: either a constant (in internal glob form) or a
 // template with policy variables to substitute per request.
 //

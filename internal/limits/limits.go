@@ -177,15 +177,6 @@ func (q *Quota) validate() error {
 // dayKey formats the UTC date of t as used in usage records.
 func dayKey(t time.Time) string { return t.UTC().Format(time.DateOnly) }
 
-// parseDay parses a usage record's date.
-func parseDay(s string) (time.Time, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("limits: usage day %q: %w", s, err)
-	}
-	return t, nil
-}
-
 // dayUsage is one stored day of usage: requests admitted that day and the quota remaining
 // after the last of them.
 type dayUsage struct {

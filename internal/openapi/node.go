@@ -64,9 +64,6 @@ func (n *node) get(key string) *node {
 	return nil
 }
 
-// isScalar reports whether n is a string, number, boolean or null.
-func (n *node) isScalar() bool { return n.kind != mapKind && n.kind != seqKind }
-
 // decode parses YAML (or JSON, a subset of YAML) into a node tree.
 func decode(data []byte, file string) (*node, error) {
 	f, err := parser.ParseBytes(data, 0)
