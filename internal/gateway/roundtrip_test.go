@@ -93,7 +93,8 @@ const roundTripAccessFormat = `{"requestId":"$context.requestId","extendedReques
 	`"apiKeyId":"$context.identity.apiKeyId","vpceId":"$context.identity.vpceId",` +
 	`"wafError":"$context.waf.error","wafStatus":"$context.waf.status","wafResponseCode":"$context.wafResponseCode",` +
 	`"webaclArn":"$context.webaclArn","integrationError":"$context.integration.error",` +
-	`"integrationStatus":"$context.integration.status","basePathMatched":"$context.customDomain.basePathMatched"}`
+	`"integrationStatus":"$context.integration.status","basePathMatched":"$context.customDomain.basePathMatched",` +
+	`"clientCertSubjectDN":"$context.identity.clientCert.subjectDN","clientCertIssuerDN":"$context.identity.clientCert.issuerDN"}`
 
 // roundTripNoScenario lists the catalogue causes that no scenario produces, with the reason.
 // TestRoundTrip fails for any other cause without a scenario, and for an entry here that has

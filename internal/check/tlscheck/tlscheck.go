@@ -80,8 +80,33 @@ func (Check) Check(r *pipeline.Request) (pipeline.Result, error) {
 		if res.Cert != nil {
 			ev = append(ev, "client certificate subject: "+res.Cert.SubjectDN, "issuer: "+res.Cert.IssuerDN)
 		}
+		logStage(r, dn)
 		return pipeline.Deny(&decision.Denial{Cause: cause.MTLSCertificateRejected,
 			Reason: "the client certificate was rejected: " + res.Reason, Evidence: ev}), nil
 	}
 	return pipeline.Pass(strings.Join(passed, "; ")), nil
+}
+
+// logStage names the API and stage the domain's mapping selects for this request, without
+// checking anything else: AWS writes the access-log line of a mutual TLS failure, with the
+// $context.identity.clientCert.* variables, to that stage's log (facts §2.3: "Present only in
+// access logs if mutual TLS authentication fails").
+func logStage(r *pipeline.Request, dn *config.DomainName) {
+	if dn.Router == nil {
+		return
+	}
+	m := dn.Router.Route(r.RawPath, r.HTTP.Header)
+	if !m.OK || m.StageFromPath {
+		return
+	}
+	api := r.World.APIs[m.RestAPIID]
+	if api == nil || api.Stages[m.Stage] == nil {
+		return
+	}
+	name := dn.Name
+	r.API, r.Stage, r.DomainName = api, api.Stages[m.Stage], &name
+	if m.BasePathMatched != "" {
+		bp := m.BasePathMatched
+		r.BasePathMatched = &bp
+	}
 }
