@@ -138,8 +138,15 @@ func messages(r *ranker) {
 		e := c.entry
 		switch {
 		case match[id]:
-			if !explicit && (strings.Contains(e.Message, explicitDeny)) {
-				c.con(matchMsg, "")
+			if explicit != strings.Contains(e.Message, explicitDeny) && id != cause.VPCEPolicyDeny {
+				// "… on resource: {arn}" also matches "… {arn} with an explicit deny": the
+				// explicit-deny wording decides between the two templates (a VPC endpoint
+				// policy answers either, as its statements allow or deny).
+				if explicit {
+					c.con(strong, "the message says \"with an explicit deny\"; this cause's message does not")
+				} else {
+					c.con(matchMsg, "")
+				}
 				continue
 			}
 			c.pro(matchMsg, "the message is this cause's: "+quote(msg, 160))
