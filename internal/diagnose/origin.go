@@ -12,71 +12,28 @@ import (
 // through CloudFront and carry both.
 
 var (
-	s3ErrorRE    = regexp.MustCompile(`(?s)<Error>\s*<Code>([A-Za-z]+)</Code>`)
-	proxyBodyRE  = regexp.MustCompile(`(?i)zscaler|blue ?coat|symantec web|forcepoint|websense|fortiguard|fortinet|palo alto|netskope|squid|mcafee web gateway|barracuda|sophos|cisco umbrella|policy_denied|access denied \(|web page blocked|this site is blocked|url filtering|content filter`)
-	restMessages []*regexp.Regexp
-	webServerRE  = regexp.MustCompile(`(?i)^(nginx|apache|microsoft-iis|kestrel|gunicorn|uvicorn|werkzeug|jetty|tomcat|envoy|caddy|openresty|lighttpd|express|cowboy|hypercorn|puma|unicorn|waitress|litespeed)`)
+	s3ErrorRE   = regexp.MustCompile(`(?s)<Error>\s*<Code>([A-Za-z]+)</Code>`)
+	proxyBodyRE = regexp.MustCompile(`(?i)zscaler|blue ?coat|symantec web|forcepoint|websense|fortiguard|fortinet|palo alto|netskope|squid|mcafee web gateway|barracuda|sophos|cisco umbrella|policy_denied|access denied \(|web page blocked|this site is blocked|url filtering|content filter`)
+	webServerRE = regexp.MustCompile(`(?i)^(nginx|apache|microsoft-iis|kestrel|gunicorn|uvicorn|werkzeug|jetty|tomcat|envoy|caddy|openresty|lighttpd|express|cowboy|hypercorn|puma|unicorn|waitress|litespeed)`)
 )
 
-// Compiled once: every catalogue message (anchored) and execution-log template (unanchored).
-var (
-	messageREs = map[string]*regexp.Regexp{}
-	execLogREs = map[string]*regexp.Regexp{}
-)
-
-func init() {
+// restMessages are API Gateway's default messages (not the "{detail}" ones).
+var restMessages = func() []string {
+	var out []string
 	for _, e := range cause.All() {
-		for _, m := range append([]string{e.Message, e.MessageCurrent}, altMessages[e.ID]...) {
-			if m == "" || messageREs[m] != nil {
-				continue
-			}
-			messageREs[m] = regexp.MustCompile(`(?s)^` + templatePattern(m) + `$`)
-			if !strings.HasPrefix(m, "{") {
-				restMessages = append(restMessages, messageREs[m])
+		for _, m := range []string{e.Message, e.MessageCurrent} {
+			if m != "" && !strings.HasPrefix(m, "{") {
+				out = append(out, m)
 			}
 		}
-		for _, l := range e.ExecLog {
-			execLogREs[l] = regexp.MustCompile(`(?s)` + templatePattern(l))
-		}
 	}
-}
-
-// messageRE is the anchored regexp of a catalogue message.
-func messageRE(m string) *regexp.Regexp {
-	if re := messageREs[m]; re != nil {
-		return re
-	}
-	return regexp.MustCompile(`(?s)^` + templatePattern(m) + `$`)
-}
-
-// templatePattern turns a catalogue message with {placeholders} into a regexp pattern. API
-// Gateway appends details on further lines to some messages (the canonical request and
-// string-to-sign after a signature mismatch), so a message may go on after a newline.
-func templatePattern(m string) string {
-	var b strings.Builder
-	for m != "" {
-		i := strings.IndexByte(m, '{')
-		if i < 0 {
-			b.WriteString(regexp.QuoteMeta(m))
-			break
-		}
-		j := strings.IndexByte(m[i:], '}')
-		if j < 0 {
-			b.WriteString(regexp.QuoteMeta(m))
-			break
-		}
-		b.WriteString(regexp.QuoteMeta(m[:i]))
-		b.WriteString(`.*?`)
-		m = m[i+j+1:]
-	}
-	b.WriteString(`(?:\n.*)?`)
-	return b.String()
-}
+	return out
+}()
 
 // knownRESTMessage reports whether msg is one of API Gateway's default messages.
 func knownRESTMessage(msg string) bool {
-	for _, re := range restMessages {
-		if re.MatchString(msg) {
+	for _, m := range restMessages {
+		if cause.MessageMatches(m, msg) {
 			return true
 		}
 	}

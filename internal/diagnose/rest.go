@@ -124,7 +124,7 @@ func messages(r *ranker) {
 			continue
 		}
 		for _, m := range append([]string{e.Message, e.MessageCurrent}, altMessages[id]...) {
-			if m != "" && messageRE(m).MatchString(msg) {
+			if m != "" && cause.MessageMatches(m, msg) {
 				match[id] = true
 				matchedSpecific = true
 			}
@@ -182,8 +182,8 @@ func logs(r *ranker) {
 	for _, id := range r.order {
 		c := r.c[id]
 		for _, l := range c.entry.ExecLog {
-			if re := execLogREs[l]; re != nil && re.MatchString(text) {
-				c.pro(strong, "the execution log says: "+quote(re.FindString(text), 200))
+			if found := cause.FindInLog(l, text); found != "" {
+				c.pro(strong, "the execution log says: "+quote(found, 200))
 			}
 		}
 	}

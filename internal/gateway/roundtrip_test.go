@@ -321,31 +321,13 @@ func captureFile(t *testing.T, curl, file string, sf scenarioFile, accessTmpl *c
 // HTTPS with the scenario's client certificate.
 func sendWithCurl(t *testing.T, curl string, s *rtServer, pki *certgen.Set, mem *store.Memory, sc scenario) (*rtCapture, error) {
 	t.Helper()
-	method := sc.Request.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	if sc.Request.BodyBytes > 0 {
-		sc.Request.Body = strings.Repeat("x", sc.Request.BodyBytes) // as runScenario does
-	}
 	scheme, tlsArgs, err := curlTLSArgs(s, pki, sc)
 	if err != nil {
 		return nil, err
 	}
-	host := sc.Request.Host
-	req, err := http.NewRequest(method, scheme+"://"+host+sc.Request.Path, strings.NewReader(sc.Request.Body))
+	req, err := newScenarioRequest(t, sc, scheme+"://"+sc.Request.Host)
 	if err != nil {
 		return nil, fmt.Errorf("building the request: %w", err)
-	}
-	req.Host = host
-	for k, v := range sc.Request.Headers {
-		req.Header.Set(k, v)
-	}
-	if sc.Request.Cognito != nil {
-		req.Header.Set("Authorization", sc.Request.Cognito.token())
-	}
-	if sc.Request.Sign != nil {
-		req = sc.Request.Sign.sign(t, req, sc.Request.Body)
 	}
 	var body []byte
 	if req.Body != nil {
@@ -385,7 +367,7 @@ func sendWithCurl(t *testing.T, curl string, s *rtServer, pki *certgen.Set, mem 
 		return nil, fmt.Errorf("no connection on the recording listener carried response %s", id)
 	}
 	rawIn, rawOut, times := wc.snapshot()
-	wreq, wresp, err := parseWireExchange(rawIn, rawOut, method)
+	wreq, wresp, err := parseWireExchange(rawIn, rawOut, req.Method)
 	if err != nil {
 		return nil, err
 	}

@@ -413,17 +413,22 @@ func TestScenarios(t *testing.T) {
 	t.Logf("%d scenarios", total)
 }
 
-func runScenario(t *testing.T, srv *httptest.Server, client *http.Client, mem *store.Memory, sc scenario) {
+// newScenarioRequest builds the request a scenario sends, to base (scheme://authority) with the
+// scenario's Host header: its method, path, headers and body (bodyBytes expanded), a Cognito
+// token and the SigV4 signature when the scenario asks for them.
+func newScenarioRequest(t *testing.T, sc scenario, base string) (*http.Request, error) {
+	t.Helper()
 	method := sc.Request.Method
 	if method == "" {
 		method = http.MethodGet
 	}
+	body := sc.Request.Body
 	if sc.Request.BodyBytes > 0 {
-		sc.Request.Body = strings.Repeat("x", sc.Request.BodyBytes)
+		body = strings.Repeat("x", sc.Request.BodyBytes)
 	}
-	req, err := http.NewRequest(method, srv.URL+sc.Request.Path, strings.NewReader(sc.Request.Body))
+	req, err := http.NewRequest(method, base+sc.Request.Path, strings.NewReader(body))
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	req.Host = sc.Request.Host
 	for k, v := range sc.Request.Headers {
@@ -433,7 +438,15 @@ func runScenario(t *testing.T, srv *httptest.Server, client *http.Client, mem *s
 		req.Header.Set("Authorization", sc.Request.Cognito.token())
 	}
 	if sc.Request.Sign != nil {
-		req = sc.Request.Sign.sign(t, req, sc.Request.Body)
+		req = sc.Request.Sign.sign(t, req, body)
+	}
+	return req, nil
+}
+
+func runScenario(t *testing.T, srv *httptest.Server, client *http.Client, mem *store.Memory, sc scenario) {
+	req, err := newScenarioRequest(t, sc, srv.URL)
+	if err != nil {
+		t.Fatal(err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -3,7 +3,6 @@ package probe
 import (
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -82,7 +81,7 @@ type pattern struct {
 	id        string
 	status    int
 	errorType string
-	re        *regexp.Regexp
+	message   string
 }
 
 var patterns = sync.OnceValue(func() []pattern {
@@ -95,23 +94,11 @@ var patterns = sync.OnceValue(func() []pattern {
 			if m == "" && !e.NullMessage {
 				continue
 			}
-			out = append(out, pattern{id: e.ID, status: e.Status, errorType: e.ErrorType, re: messageRegexp(m)})
+			out = append(out, pattern{id: e.ID, status: e.Status, errorType: e.ErrorType, message: m})
 		}
 	}
 	return out
 })
-
-var placeholder = regexp.MustCompile(`\{[a-zA-Z]+\}`)
-
-// messageRegexp turns a catalogue message into an anchored-prefix regexp; {name} matches
-// anything (AWS appends the canonical request to a signature mismatch).
-func messageRegexp(m string) *regexp.Regexp {
-	parts := placeholder.Split(m, -1)
-	for i, s := range parts {
-		parts[i] = regexp.QuoteMeta(s)
-	}
-	return regexp.MustCompile(`(?s)^` + strings.Join(parts, `.*`))
-}
 
 // catalogueMatches returns the catalogue IDs whose default response matches, in catalogue
 // order; when the message matches none (a customised gateway response), those with the same
@@ -123,7 +110,7 @@ func catalogueMatches(pr Probe) []string {
 		if p.errorType != pr.ErrorType {
 			continue
 		}
-		if p.status == pr.Status && (pr.Message == "" || p.re.MatchString(pr.Message)) {
+		if p.status == pr.Status && (pr.Message == "" || cause.MessageMatches(p.message, pr.Message)) {
 			if !seen[p.id] {
 				exact = append(exact, p.id)
 				seen[p.id] = true
